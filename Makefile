@@ -1,0 +1,22 @@
+# Strata's one test command is `make test`; CI (.ci/run) calls exactly that.
+GO ?= go
+
+.PHONY: test vet race quickstart fmt fuzz wire
+
+test: ## Everything: installs redis-server if needed, vets, runs every test with -race.
+	./scripts/ensure-redis
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
+
+quickstart: ## The quick-start on the embedded memory driver, no server needed.
+	$(GO) run ./examples/quickstart
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+fuzz: ## A minute of fuzzing per codec; commit what it finds under serializer/testdata/fuzz.
+	for f in FuzzMsgPackUnmarshal FuzzGobUnmarshal FuzzJSONUnmarshal; do \
+		$(GO) test ./serializer -run '^$$' -fuzz $$f -fuzztime 60s || exit 1; done
+
+wire: ## Regenerate examples/wire/wire_gen.go.
+	cd examples/wire && $(GO) tool wire gen .

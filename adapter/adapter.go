@@ -1,0 +1,85 @@
+package adapter
+
+import (
+	"context"
+	"time"
+)
+
+// DefaultTTL asks a [Cache] to use its configured default time to live (5 minutes
+// unless [Options.DefaultTTL] says otherwise). Cache resolves it before calling the
+// driver, so an Adapter never receives it.
+const DefaultTTL time.Duration = 0
+
+// NoExpiration keeps a value until it is removed or evicted.
+const NoExpiration time.Duration = -1
+
+// StandardTTL is the default time to live of a Cache whose Options leave DefaultTTL
+// at zero: the 300 seconds of the Python library Strata's behaviour comes from.
+const StandardTTL = 5 * time.Minute
+
+// MaxKeyLen is the longest key, in bytes, any Adapter accepts (64 KiB).
+const MaxKeyLen = 64 << 10
+
+// Adapter is the contract every driver implements: bytes in, bytes out. Implementations
+// are safe for concurrent use. The conformance package enforces the semantics below.
+type Adapter interface {
+	// Get returns the value stored under key, or an error wrapping ErrNotFound when it
+	// is missing or expired. Backend failures are returned as errors, never as misses.
+	Get(ctx context.Context, key string) ([]byte, error)
+
+	// Set stores value under key. ttl is either > 0 (expire after ttl, millisecond
+	// resolution) or NoExpiration; anything else is ErrInvalidTTL. An empty value is a
+	// value, not a miss. Overwriting replaces both value and TTL.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+
+	// Remove deletes keys in one round trip. allExisted is true only if every distinct
+	// key existed before the call; a missing key is not an error.
+	Remove(ctx context.Context, keys ...string) (allExisted bool, err error)
+
+	// UpdateTimeout atomically sets key's expiry to now+ttl (or none, for NoExpiration)
+	// and returns its value. A key that expired less than the driver's grace period
+	// ago is revived; otherwise the error wraps ErrNotFound.
+	UpdateTimeout(ctx context.Context, key string, ttl time.Duration) ([]byte, error)
+
+	// Close releases what the adapter created (never a client it was handed). Every
+	// later call returns ErrClosed; closing twice is not an error.
+	Close() error
+}
+
+// Batcher is implemented by adapters that read and write many keys in one round trip.
+type Batcher interface {
+	// GetMany returns the values of the keys that exist; misses are omitted.
+	GetMany(ctx context.Context, keys []string) (map[string][]byte, error)
+	// SetMany stores every item with the same ttl (rules as for Set).
+	SetMany(ctx context.Context, items map[string][]byte, ttl time.Duration) error
+}
+
+// Pinger is implemented by adapters that can check their backend is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Clearer is implemented by adapters that can remove every key they own. It only ever
+// touches the adapter's own namespace (never FLUSHDB on a shared server).
+type Clearer interface {
+	Clear(ctx context.Context) error
+}
+
+// TTLReader is implemented by adapters that can return a value together with its
+// remaining time to live, so a layer above (such as drivers/layered) can cache it no
+// longer than the backend will. ttl is NoExpiration for a value that never expires.
+type TTLReader interface {
+	GetWithTTL(ctx context.Context, key string) (value []byte, ttl time.Duration, err error)
+}
+
+// Invalidator is implemented by a shared backend that can tell other processes a key
+// changed, so their in-process copies can be dropped.
+type Invalidator interface {
+	// Publish announces that keys changed.
+	Publish(ctx context.Context, keys ...string) error
+	// Subscribe calls onInvalidate with keys other processes changed, and onReset
+	// whenever invalidations may have been missed (a lost connection): subscribers
+	// must then drop everything they hold. stop ends the subscription and waits for
+	// its goroutines.
+	Subscribe(ctx context.Context, onInvalidate func(keys []string), onReset func()) (stop func(), err error)
+}

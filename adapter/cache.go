@@ -1,0 +1,203 @@
+package adapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stratacache/strata/serializer"
+)
+
+// Options configures a Cache. The zero value (or a nil *Options) gives the defaults.
+type Options[V any] struct {
+	// Codec turns values into bytes and back; nil means serializer.Default[V](),
+	// read when New is called. Use serializer.Raw for data other languages share.
+	Codec serializer.Codec[V]
+	// DefaultTTL is used when a call passes DefaultTTL; 0 means StandardTTL (5 minutes)
+	// and NoExpiration makes values live until removed.
+	DefaultTTL time.Duration
+	// Prefix is prepended to every key, e.g. "users:". Keys are validated before it is
+	// added, so "" is still an invalid key.
+	Prefix string
+	// LoadTimeout bounds each GetOrSet loader call; 0 means no bound beyond the
+	// loader's own.
+	LoadTimeout time.Duration
+}
+
+// Cache is the typed cache users hold: it encodes values with a codec, namespaces keys
+// with a prefix, resolves DefaultTTL, and adds single-flight GetOrSet and batches over
+// any Adapter. It is safe for concurrent use.
+type Cache[V any] struct {
+	a           Adapter
+	batcher     Batcher // nil when a does not implement it
+	codec       serializer.Codec[V]
+	defaultTTL  time.Duration
+	prefix      string
+	loadTimeout time.Duration
+
+	mu     sync.Mutex
+	flight map[string]*call[V] // GetOrSet loads in progress, by full key
+}
+
+// New wraps a in a typed Cache. A nil opts means the defaults. Closing the Cache
+// closes a.
+func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
+	if opts == nil {
+		opts = &Options[V]{}
+	}
+	if a == nil {
+		a = noAdapter{}
+	}
+	c := &Cache[V]{
+		a:           a,
+		codec:       opts.Codec,
+		defaultTTL:  opts.DefaultTTL,
+		prefix:      opts.Prefix,
+		loadTimeout: opts.LoadTimeout,
+		flight:      make(map[string]*call[V]),
+	}
+	c.batcher, _ = a.(Batcher)
+	if c.codec == nil {
+		c.codec = serializer.Default[V]()
+	}
+	if c.defaultTTL == 0 {
+		c.defaultTTL = StandardTTL
+	}
+	return c
+}
+
+// Adapter returns the driver underneath, for its optional capabilities
+// (e.g. a.(adapter.Clearer)).
+func (c *Cache[V]) Adapter() Adapter { return c.a }
+
+// Close closes the adapter underneath. Later calls return ErrClosed.
+func (c *Cache[V]) Close() error { return c.a.Close() }
+
+// Get returns the value under key, or an error wrapping ErrNotFound when there is none
+// (the Python original's fail=True), or ErrCodec when the stored bytes cannot be
+// decoded by this cache's codec.
+func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
+	full, err := c.fullKey(key)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	b, err := c.a.Get(ctx, full)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	return c.decode(key, b)
+}
+
+// GetOrDefault returns the value under key, or def when there is none (the Python
+// original's default=). Other failures, such as a backend that is down, are returned.
+func (c *Cache[V]) GetOrDefault(ctx context.Context, key string, def V) (V, error) {
+	v, err := c.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return def, nil
+	}
+	return v, err
+}
+
+// Set stores v under key for ttl: a positive duration, DefaultTTL for the cache's
+// default, or NoExpiration.
+func (c *Cache[V]) Set(ctx context.Context, key string, v V, ttl time.Duration) error {
+	full, err := c.fullKey(key)
+	if err != nil {
+		return err
+	}
+	if ttl, err = c.resolveTTL(ttl); err != nil {
+		return err
+	}
+	b, err := c.encode(key, v)
+	if err != nil {
+		return err
+	}
+	return c.a.Set(ctx, full, b, ttl)
+}
+
+// Remove deletes keys and reports whether every distinct one existed. Removing no keys
+// reports true.
+func (c *Cache[V]) Remove(ctx context.Context, keys ...string) (bool, error) {
+	if len(keys) == 0 {
+		return true, CheckContext(ctx)
+	}
+	full, err := c.fullKeys(keys)
+	if err != nil {
+		return false, err
+	}
+	return c.a.Remove(ctx, full...)
+}
+
+// UpdateTimeout sets key's expiry to now+ttl (DefaultTTL and NoExpiration allowed) and
+// returns its value. A key that expired within the driver's grace period is revived.
+func (c *Cache[V]) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) (V, error) {
+	var zero V
+	full, err := c.fullKey(key)
+	if err != nil {
+		return zero, err
+	}
+	if ttl, err = c.resolveTTL(ttl); err != nil {
+		return zero, err
+	}
+	b, err := c.a.UpdateTimeout(ctx, full, ttl)
+	if err != nil {
+		return zero, err
+	}
+	return c.decode(key, b)
+}
+
+func (c *Cache[V]) fullKey(key string) (string, error) {
+	if err := CheckKey(key); err != nil {
+		return "", err
+	}
+	if c.prefix == "" {
+		return key, nil
+	}
+	return c.prefix + key, nil
+}
+
+func (c *Cache[V]) fullKeys(keys []string) ([]string, error) {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		f, err := c.fullKey(k)
+		if err != nil {
+			return nil, err
+		}
+		full[i] = f
+	}
+	return full, nil
+}
+
+func (c *Cache[V]) resolveTTL(ttl time.Duration) (time.Duration, error) {
+	switch {
+	case ttl == DefaultTTL:
+		if c.defaultTTL < 0 && c.defaultTTL != NoExpiration {
+			return 0, fmt.Errorf("%w: Options.DefaultTTL is %v", ErrInvalidTTL, c.defaultTTL)
+		}
+		return c.defaultTTL, nil
+	case ttl > 0 || ttl == NoExpiration:
+		return ttl, nil
+	default:
+		return 0, fmt.Errorf("%w: %v", ErrInvalidTTL, ttl)
+	}
+}
+
+func (c *Cache[V]) encode(key string, v V) ([]byte, error) {
+	b, err := c.codec.Marshal(v)
+	if err != nil {
+		return nil, &KeyError{Key: key, Err: err}
+	}
+	return b, nil
+}
+
+func (c *Cache[V]) decode(key string, b []byte) (V, error) {
+	v, err := c.codec.Unmarshal(b)
+	if err != nil {
+		return v, &KeyError{Key: key, Err: err}
+	}
+	return v, nil
+}

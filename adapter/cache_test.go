@@ -1,0 +1,147 @@
+package adapter_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/drivers/memory"
+	"github.com/stratacache/strata/serializer"
+)
+
+func newMemory(t *testing.T) *memory.Adapter {
+	t.Helper()
+	m, err := memory.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func TestNilAdapterGivesErrorsNotPanics(t *testing.T) {
+	c := adapter.New[string](nil, nil)
+	ctx := context.Background()
+	if _, err := c.Get(ctx, "k"); !errors.Is(err, adapter.ErrClosed) {
+		t.Errorf("Get = %v", err)
+	}
+	if err := c.Set(ctx, "k", "v", adapter.DefaultTTL); !errors.Is(err, adapter.ErrClosed) {
+		t.Errorf("Set = %v", err)
+	}
+	if _, err := c.GetOrSet(ctx, "k", 0, func(context.Context) (string, error) { return "v", nil }); !errors.Is(err, adapter.ErrClosed) {
+		t.Errorf("GetOrSet = %v", err)
+	}
+}
+
+func TestPrefixIsAppliedAndKeysCheckedBeforeIt(t *testing.T) {
+	ctx := context.Background()
+	m := newMemory(t)
+	c := adapter.New(m, &adapter.Options[string]{Prefix: "users:", Codec: serializer.Raw[string]()})
+	if err := c.Set(ctx, "42", "ada", adapter.DefaultTTL); err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Get(ctx, "users:42")
+	if err != nil || string(b) != "ada" {
+		t.Fatalf("adapter Get(users:42) = %q, %v", b, err)
+	}
+	if err := c.Set(ctx, "", "x", adapter.DefaultTTL); !errors.Is(err, adapter.ErrInvalidKey) {
+		t.Fatalf("empty key with a prefix: %v", err)
+	}
+}
+
+func TestInvalidDefaultTTLIsReportedOnUse(t *testing.T) {
+	c := adapter.New(newMemory(t), &adapter.Options[string]{DefaultTTL: -time.Second})
+	err := c.Set(context.Background(), "k", "v", adapter.DefaultTTL)
+	if !errors.Is(err, adapter.ErrInvalidTTL) || !strings.Contains(err.Error(), "Options.DefaultTTL") {
+		t.Fatalf("Set = %v", err)
+	}
+}
+
+func TestDefaultTTLNoExpirationOption(t *testing.T) {
+	ctx := context.Background()
+	m := newMemory(t)
+	c := adapter.New(m, &adapter.Options[string]{DefaultTTL: adapter.NoExpiration})
+	if err := c.Set(ctx, "k", "v", adapter.DefaultTTL); err != nil {
+		t.Fatal(err)
+	}
+	_, ttl, err := m.GetWithTTL(ctx, "k")
+	if err != nil || ttl != adapter.NoExpiration {
+		t.Fatalf("GetWithTTL = %v, %v; want NoExpiration", ttl, err)
+	}
+}
+
+func TestCodecIsChosenAtNew(t *testing.T) {
+	defer serializer.SetDefault("msgpack")
+	if err := serializer.SetDefault("json"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	m := newMemory(t)
+	c := adapter.New[map[string]int](m, nil)
+	if err := serializer.SetDefault("gob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(ctx, "k", map[string]int{"a": 1}, adapter.DefaultTTL); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := m.Get(ctx, "k")
+	if _, err := serializer.JSON[map[string]int]().Unmarshal(b); err != nil {
+		t.Fatalf("value was not written by the JSON codec chosen at New: %v", err)
+	}
+}
+
+func TestGetOrSetNilLoader(t *testing.T) {
+	c := adapter.New[string](newMemory(t), nil)
+	if _, err := c.GetOrSet(context.Background(), "k", 0, nil); err == nil {
+		t.Fatal("nil loader accepted")
+	}
+}
+
+func TestGetOrSetLoadTimeoutBoundsTheLoader(t *testing.T) {
+	c := adapter.New(newMemory(t), &adapter.Options[string]{LoadTimeout: 20 * time.Millisecond})
+	_, err := c.GetOrSet(context.Background(), "k", 0, func(ctx context.Context) (string, error) {
+		<-ctx.Done()
+		return "", ctx.Err()
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("GetOrSet = %v, want DeadlineExceeded from the loader", err)
+	}
+}
+
+// storeFails wraps a real adapter and fails every Set, as a Redis that went down
+// between the miss and the store would.
+type storeFails struct{ adapter.Adapter }
+
+var errDown = errors.New("backend down")
+
+func (storeFails) Set(context.Context, string, []byte, time.Duration) error { return errDown }
+
+func TestGetOrSetReturnsValueAndStoreError(t *testing.T) {
+	c := adapter.New[string](storeFails{newMemory(t)}, nil)
+	var loads atomic.Int32
+	v, err := c.GetOrSet(context.Background(), "k", 0, func(context.Context) (string, error) {
+		loads.Add(1)
+		return "fresh", nil
+	})
+	if v != "fresh" || !errors.Is(err, errDown) || loads.Load() != 1 {
+		t.Fatalf("GetOrSet = %q, %v after %d loads", v, err, loads.Load())
+	}
+}
+
+func TestSetManyEncodesEverythingFirst(t *testing.T) {
+	ctx := context.Background()
+	m := newMemory(t)
+	type T struct{ C chan int }
+	c := adapter.New(m, &adapter.Options[T]{Codec: serializer.JSON[T]()})
+	err := c.SetMany(ctx, map[string]T{"a": {}, "b": {C: make(chan int)}}, adapter.DefaultTTL)
+	if !errors.Is(err, adapter.ErrCodec) {
+		t.Fatalf("SetMany = %v, want ErrCodec", err)
+	}
+	if _, err := m.Get(ctx, "a"); !errors.Is(err, adapter.ErrNotFound) {
+		t.Fatalf("a was stored although b failed to encode: %v", err)
+	}
+}

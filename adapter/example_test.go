@@ -1,0 +1,83 @@
+package adapter_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/drivers/memory"
+)
+
+func Example() {
+	ctx := context.Background()
+	mem, err := memory.New(nil)
+	if err != nil {
+		panic(err)
+	}
+	type User struct{ Name string }
+	users := adapter.New(mem, &adapter.Options[User]{Prefix: "users:"})
+	defer users.Close()
+
+	_ = users.Set(ctx, "42", User{Name: "Ada"}, adapter.DefaultTTL)
+	u, _ := users.Get(ctx, "42")
+	fmt.Println(u.Name)
+
+	_, err = users.Get(ctx, "43")
+	fmt.Println(errors.Is(err, adapter.ErrNotFound))
+
+	guest, _ := users.GetOrDefault(ctx, "43", User{Name: "guest"})
+	fmt.Println(guest.Name)
+	// Output:
+	// Ada
+	// true
+	// guest
+}
+
+func ExampleCache_GetOrSet() {
+	ctx := context.Background()
+	mem, _ := memory.New(nil)
+	prices := adapter.New[float64](mem, nil)
+	defer prices.Close()
+
+	load := func(ctx context.Context) (float64, error) {
+		fmt.Println("loading")
+		return 9.99, nil
+	}
+	p1, _ := prices.GetOrSet(ctx, "sku-1", time.Minute, load)
+	p2, _ := prices.GetOrSet(ctx, "sku-1", time.Minute, load) // a hit: no load
+	fmt.Println(p1, p2)
+	// Output:
+	// loading
+	// 9.99 9.99
+}
+
+func ExampleCache_Remove() {
+	ctx := context.Background()
+	mem, _ := memory.New(nil)
+	c := adapter.New[string](mem, nil)
+	defer c.Close()
+
+	_ = c.Set(ctx, "a", "1", adapter.DefaultTTL)
+	_ = c.Set(ctx, "b", "2", adapter.DefaultTTL)
+	all, _ := c.Remove(ctx, "a", "b")
+	fmt.Println(all)
+	all, _ = c.Remove(ctx, "a", "c")
+	fmt.Println(all)
+	// Output:
+	// true
+	// false
+}
+
+func ExampleCache_UpdateTimeout() {
+	ctx := context.Background()
+	mem, _ := memory.New(nil)
+	c := adapter.New[string](mem, nil)
+	defer c.Close()
+
+	_ = c.Set(ctx, "session", "alice", time.Second)
+	v, _ := c.UpdateTimeout(ctx, "session", adapter.NoExpiration) // keep it
+	fmt.Println(v)
+	// Output: alice
+}

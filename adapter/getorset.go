@@ -1,0 +1,92 @@
+package adapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+)
+
+// ErrLoaderPanicked is returned by GetOrSet to every waiter when the loader panicked.
+// The panic is recovered so the key can be loaded again by the next call.
+var ErrLoaderPanicked = errors.New("strata: GetOrSet loader panicked")
+
+// call is one GetOrSet load in progress, shared by every caller waiting for its key.
+type call[V any] struct {
+	done chan struct{} // closed when val and err are final
+	val  V
+	err  error
+}
+
+// GetOrSet returns the value under key, or calls load, stores its result for ttl and
+// returns it. However many callers in this process wait for the same key, load runs
+// once. A waiter whose ctx ends returns its ctx error at once; the shared load goes on
+// (bounded by Options.LoadTimeout) for the others. A loader error is returned to every
+// waiter and not cached; a loader panic becomes ErrLoaderPanicked. If the loaded value
+// cannot be stored, GetOrSet returns it together with the store error.
+func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, load func(context.Context) (V, error)) (V, error) {
+	var zero V
+	if load == nil {
+		return zero, errors.New("strata: GetOrSet needs a loader function, got nil")
+	}
+	if _, err := c.resolveTTL(ttl); err != nil {
+		return zero, err
+	}
+	v, err := c.Get(ctx, key)
+	if !errors.Is(err, ErrNotFound) {
+		return v, err // a hit, or a failure other than a miss
+	}
+	full := c.prefix + key
+
+	c.mu.Lock()
+	cl, loading := c.flight[full]
+	if !loading {
+		cl = &call[V]{done: make(chan struct{})}
+		c.flight[full] = cl
+	}
+	c.mu.Unlock()
+	if !loading {
+		// The load runs in its own goroutine, detached from this caller's
+		// cancellation, so no single waiter can cancel it for the others.
+		go c.load(context.WithoutCancel(ctx), key, full, ttl, load, cl)
+	}
+	select {
+	case <-cl.done:
+		return cl.val, cl.err
+	case <-ctx.Done():
+		return zero, CheckContext(ctx)
+	}
+}
+
+func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), cl *call[V]) {
+	defer func() {
+		if r := recover(); r != nil {
+			var zero V
+			cl.val, cl.err = zero, fmt.Errorf("%w on key %s: %v\n%s", ErrLoaderPanicked, QuoteKey(key), r, debug.Stack())
+		}
+		c.mu.Lock()
+		delete(c.flight, full)
+		c.mu.Unlock()
+		close(cl.done)
+	}()
+	// Another caller's load may have stored the value between our miss and the
+	// moment we registered this call: look once more, so load runs once per miss.
+	if v, err := c.Get(ctx, key); !errors.Is(err, ErrNotFound) {
+		cl.val, cl.err = v, err
+		return
+	}
+	lctx := ctx
+	if c.loadTimeout > 0 {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithTimeout(ctx, c.loadTimeout)
+		defer cancel()
+	}
+	v, err := load(lctx)
+	if err != nil {
+		cl.err = err
+		return
+	}
+	cl.val = v
+	cl.err = c.Set(ctx, key, v, ttl)
+}

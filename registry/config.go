@@ -1,0 +1,107 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/serializer"
+)
+
+// DefaultURL is the backend FromEnv selects when STRATA_URL is unset: the embedded
+// memory driver, which needs no server.
+const DefaultURL = "memory://"
+
+// Config selects and configures a cache from configuration files or the environment.
+type Config struct {
+	// URL names the backend, e.g. "memory://" or "redis://cache:6379/0".
+	URL string `json:"url" yaml:"url" env:"STRATA_URL"`
+	// Prefix is prepended to every key of caches built from this Config.
+	Prefix string `json:"prefix,omitempty" yaml:"prefix,omitempty" env:"STRATA_PREFIX"`
+	// DefaultTTL is the cache's default time to live; 0 means 5 minutes and -1ns
+	// (adapter.NoExpiration) means none.
+	DefaultTTL time.Duration `json:"default_ttl,omitempty" yaml:"default_ttl,omitempty" env:"STRATA_DEFAULT_TTL"`
+	// Serializer names the codec: "msgpack", "gob", "json", "raw" or "" for the
+	// process default (see serializer.ByName).
+	Serializer string `json:"serializer,omitempty" yaml:"serializer,omitempty" env:"STRATA_SERIALIZER"`
+}
+
+// String describes the Config with any password in the URL redacted.
+func (c Config) String() string {
+	return fmt.Sprintf("strata.Config{URL: %s, Prefix: %q, DefaultTTL: %v, Serializer: %q}",
+		Redact(c.URL), c.Prefix, c.DefaultTTL, c.Serializer)
+}
+
+// FromEnv reads a Config from STRATA_URL (default "memory://"), STRATA_PREFIX,
+// STRATA_DEFAULT_TTL (a Go duration such as "10m", or "never") and STRATA_SERIALIZER.
+// A malformed STRATA_DEFAULT_TTL is an error rather than silently ignored.
+func FromEnv() (Config, error) {
+	cfg := Config{
+		URL:        os.Getenv("STRATA_URL"),
+		Prefix:     os.Getenv("STRATA_PREFIX"),
+		Serializer: os.Getenv("STRATA_SERIALIZER"),
+	}
+	if cfg.URL == "" {
+		cfg.URL = DefaultURL
+	}
+	switch ttl := os.Getenv("STRATA_DEFAULT_TTL"); ttl {
+	case "":
+	case "never":
+		cfg.DefaultTTL = adapter.NoExpiration
+	default:
+		d, err := time.ParseDuration(ttl)
+		if err != nil || d < 0 {
+			return cfg, fmt.Errorf(`strata: STRATA_DEFAULT_TTL=%q: want a positive duration such as "10m", or "never"`, ttl)
+		}
+		cfg.DefaultTTL = d
+	}
+	return cfg, nil
+}
+
+// OpenConfig opens the backend cfg.URL names, after checking the rest of cfg, so a
+// bad serializer name fails at start-up too. Prefix, DefaultTTL and Serializer apply
+// to the typed caches built with OpenConfigCache or CacheOptions.
+func OpenConfig(ctx context.Context, cfg Config) (adapter.Adapter, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	return Open(ctx, cfg.URL)
+}
+
+// CacheOptions turns cfg's Prefix, DefaultTTL and Serializer into Cache options.
+func CacheOptions[V any](cfg Config) (*adapter.Options[V], error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	codec, err := serializer.ByName[V](cfg.Serializer)
+	if err != nil {
+		return nil, err
+	}
+	return &adapter.Options[V]{Codec: codec, DefaultTTL: cfg.DefaultTTL, Prefix: cfg.Prefix}, nil
+}
+
+// OpenConfigCache opens cfg.URL and wraps it in a typed Cache configured by cfg.
+func OpenConfigCache[V any](ctx context.Context, cfg Config) (*adapter.Cache[V], error) {
+	opts, err := CacheOptions[V](cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := Open(ctx, cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	return adapter.New(a, opts), nil
+}
+
+func (c Config) check() error {
+	if c.DefaultTTL < 0 && c.DefaultTTL != adapter.NoExpiration {
+		return fmt.Errorf("%w: Config.DefaultTTL is %v", adapter.ErrInvalidTTL, c.DefaultTTL)
+	}
+	switch c.Serializer {
+	case "", "msgpack", "gob", "json", "raw":
+		return nil
+	}
+	return fmt.Errorf(`strata: Config.Serializer %q: want "msgpack", "gob", "json", "raw" or empty for the default`, c.Serializer)
+}

@@ -1,0 +1,76 @@
+package serializer
+
+// Codec converts values of type V to bytes and back. Implementations are
+// safe for concurrent use. Marshal's result belongs to the caller; Unmarshal
+// does not retain its input unless documented (see [Raw]).
+type Codec[V any] interface {
+	// Name is the format's name as accepted by ByName: "msgpack", "gob", "json" or "raw".
+	Name() string
+	// Marshal encodes v. Errors wrap ErrCodec.
+	Marshal(v V) ([]byte, error)
+	// Unmarshal decodes b. Errors wrap ErrCodec; on error the zero V is returned.
+	Unmarshal(b []byte) (V, error)
+}
+
+// Format tag bytes: the first byte of every value written by the tagged
+// codecs. They are part of the storage format and never change; programs in
+// other languages check and strip this byte before decoding the payload.
+const (
+	// TagMsgPack starts a msgpack value. 0xC1 is never used by msgpack itself.
+	TagMsgPack byte = 0xC1
+	// TagGob starts a value holding one encoding/gob stream.
+	TagGob byte = 0xF5
+	// TagJSON starts a JSON value.
+	TagJSON byte = 0xF6
+)
+
+// Format names, as returned by Codec.Name and accepted by ByName and SetDefault.
+const (
+	nameMsgPack = "msgpack"
+	nameGob     = "gob"
+	nameJSON    = "json"
+	nameRaw     = "raw"
+)
+
+// formatOfTag names the format a tag byte belongs to, or "".
+func formatOfTag(tag byte) string {
+	switch tag {
+	case TagMsgPack:
+		return nameMsgPack
+	case TagGob:
+		return nameGob
+	case TagJSON:
+		return nameJSON
+	}
+	return ""
+}
+
+// checkTag verifies that b starts with want, the tag of format, and explains
+// what went wrong otherwise.
+func checkTag(b []byte, want byte, format string) error {
+	if len(b) == 0 {
+		return codecErr(nil, "%s: the stored value is empty, so it has no format tag: it was not written by "+
+			"a strata %s codec (written raw or by another program?)", format, format)
+	}
+	if b[0] == want {
+		return nil
+	}
+	if other := formatOfTag(b[0]); other != "" {
+		return codecErr(nil, "value was written by %s but read with %s: use the same codec on every writer "+
+			"and reader of a key, or remove the old keys", other, format)
+	}
+	return codecErr(nil, "%s: unknown format tag 0x%02x%s: the value was not written by a strata codec "+
+		"(written raw, by another program, or corrupted); read it with serializer.Raw or remove the key",
+		format, b[0], untaggedHint(b[0]))
+}
+
+// untaggedHint guesses what untagged data starting with c is, for messages.
+func untaggedHint(c byte) string {
+	switch c {
+	case 0x80:
+		return " (looks like a Python pickle, e.g. written by the Python original)"
+	case '{', '[', '"':
+		return " (looks like untagged JSON)"
+	}
+	return ""
+}

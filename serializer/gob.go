@@ -1,0 +1,55 @@
+package serializer
+
+import (
+	"bytes"
+	"encoding/gob"
+	"reflect"
+)
+
+// Gob returns the encoding/gob codec: Go-only, but it handles any type gob
+// does, including types with GobEncoder/BinaryMarshaler methods. Every value
+// carries its own type description, so it is larger and slower than msgpack
+// for small values. The payload after [TagGob] is one complete gob stream
+// (gob.NewEncoder(w).Encode(&v)). Concrete types stored in interface-typed
+// values or fields must be registered with gob.Register, as usual for gob.
+func Gob[V any]() Codec[V] { return gobCodec[V]{} }
+
+type gobCodec[V any] struct{}
+
+func (gobCodec[V]) Name() string { return nameGob }
+
+func (gobCodec[V]) Marshal(v V) (_ []byte, err error) {
+	defer recoverPanic(nameGob, "encoding", &err)
+	if rv := reflect.ValueOf(&v).Elem(); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		// gob would silently store a pointer to a zero value instead.
+		return nil, codecErr(nil, "gob cannot encode a nil %s (use msgpack or json, which store nil)", typeName[V]())
+	}
+	buf := getBuffer(TagGob)
+	// A gob Encoder remembers the types it has sent, so every value needs a
+	// fresh one: each stored value must be decodable on its own.
+	if err := gob.NewEncoder(buf).Encode(&v); err != nil {
+		putBuffer(buf)
+		return nil, encodeErr[V](nameGob, err)
+	}
+	out := detach(buf.Bytes())
+	putBuffer(buf)
+	return out, nil
+}
+
+func (gobCodec[V]) Unmarshal(b []byte) (_ V, err error) {
+	var v V
+	if err := checkTag(b, TagGob, nameGob); err != nil {
+		return v, err
+	}
+	defer recoverPanic(nameGob, "decoding", &err)
+	r := bytes.NewReader(b[1:])
+	if err := gob.NewDecoder(r).Decode(&v); err != nil {
+		var zero V
+		return zero, decodeErr[V](nameGob, err)
+	}
+	if r.Len() != 0 {
+		var zero V
+		return zero, codecErr(nil, "gob: %d unexpected bytes after the value (corrupted, or not one gob value)", r.Len())
+	}
+	return v, nil
+}

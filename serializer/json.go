@@ -1,0 +1,60 @@
+package serializer
+
+import (
+	"bytes"
+	"encoding/json"
+	"sync"
+)
+
+// JSON returns the encoding/json codec: readable and portable, but larger
+// and slower than msgpack. The payload after [TagJSON] is exactly what
+// json.Marshal(&v) produces (HTML characters escaped, no trailing newline),
+// so struct fields follow their `json:"..."` tags.
+func JSON[V any]() Codec[V] { return jsonCodec[V]{} }
+
+type jsonCodec[V any] struct{}
+
+// jsonEncState is a pooled json.Encoder bound to its own buffer.
+type jsonEncState struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonEncPool = sync.Pool{New: func() any {
+	s := new(jsonEncState)
+	s.enc = json.NewEncoder(&s.buf)
+	return s
+}}
+
+func (jsonCodec[V]) Name() string { return nameJSON }
+
+func (jsonCodec[V]) Marshal(v V) (_ []byte, err error) {
+	defer recoverPanic(nameJSON, "encoding", &err)
+	s := jsonEncPool.Get().(*jsonEncState)
+	s.buf.Reset()
+	s.buf.WriteByte(TagJSON)
+	if err := s.enc.Encode(&v); err != nil {
+		jsonEncPool.Put(s) // json.Encoder keeps no state after a marshal error
+		return nil, encodeErr[V](nameJSON, err)
+	}
+	b := s.buf.Bytes()
+	out := detach(b[:len(b)-1]) // drop the newline json.Encoder appends
+	if s.buf.Cap() <= maxPooledBuffer {
+		jsonEncPool.Put(s)
+	}
+	return out, nil
+}
+
+func (jsonCodec[V]) Unmarshal(b []byte) (_ V, err error) {
+	var v V
+	if err := checkTag(b, TagJSON, nameJSON); err != nil {
+		return v, err
+	}
+	defer recoverPanic(nameJSON, "decoding", &err)
+	// json.Unmarshal checks the whole input first, so trailing data is an error.
+	if err := json.Unmarshal(b[1:], &v); err != nil {
+		var zero V
+		return zero, decodeErr[V](nameJSON, err)
+	}
+	return v, nil
+}

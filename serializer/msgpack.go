@@ -1,0 +1,82 @@
+package serializer
+
+import (
+	"bytes"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// MsgPack returns the msgpack codec, the default: compact, fast, and readable
+// from most languages. The payload after [TagMsgPack] is what
+// msgpack.Marshal(&v) of github.com/vmihailenco/msgpack/v5 produces, so struct
+// fields follow its `msgpack:"..."` tags.
+func MsgPack[V any]() Codec[V] { return msgpackCodec[V]{} }
+
+type msgpackCodec[V any] struct{}
+
+// msgpackEncState is a pooled encoder bound to its own buffer.
+type msgpackEncState struct {
+	buf bytes.Buffer
+	enc *msgpack.Encoder
+}
+
+// msgpackDecState is a pooled decoder bound to its own reader.
+type msgpackDecState struct {
+	r   bytes.Reader
+	dec *msgpack.Decoder
+}
+
+var (
+	msgpackEncPool = sync.Pool{New: func() any {
+		s := new(msgpackEncState)
+		s.enc = msgpack.NewEncoder(&s.buf)
+		return s
+	}}
+	msgpackDecPool = sync.Pool{New: func() any {
+		s := new(msgpackDecState)
+		s.dec = msgpack.NewDecoder(&s.r)
+		return s
+	}}
+)
+
+func (msgpackCodec[V]) Name() string { return nameMsgPack }
+
+func (msgpackCodec[V]) Marshal(v V) (_ []byte, err error) {
+	defer recoverPanic(nameMsgPack, "encoding", &err)
+	s := msgpackEncPool.Get().(*msgpackEncState)
+	s.buf.Reset()
+	s.buf.WriteByte(TagMsgPack)
+	s.enc.Reset(&s.buf) // clear options a custom EncodeMsgpack may have set
+	if err := s.enc.Encode(&v); err != nil {
+		return nil, encodeErr[V](nameMsgPack, err) // s is dropped: its state is unknown
+	}
+	out := detach(s.buf.Bytes())
+	if s.buf.Cap() <= maxPooledBuffer {
+		msgpackEncPool.Put(s)
+	}
+	return out, nil
+}
+
+func (msgpackCodec[V]) Unmarshal(b []byte) (_ V, err error) {
+	var v V
+	if err := checkTag(b, TagMsgPack, nameMsgPack); err != nil {
+		return v, err
+	}
+	defer recoverPanic(nameMsgPack, "decoding", &err)
+	s := msgpackDecPool.Get().(*msgpackDecState)
+	s.r.Reset(b[1:])
+	s.dec.Reset(&s.r) // clear options a custom DecodeMsgpack may have set
+	if err := s.dec.Decode(&v); err != nil {
+		var zero V // s is dropped: a failed decode can leave it recording
+		return zero, decodeErr[V](nameMsgPack, err)
+	}
+	rest := s.r.Len()
+	s.r.Reset(nil) // do not keep the caller's bytes alive in the pool
+	msgpackDecPool.Put(s)
+	if rest != 0 {
+		var zero V
+		return zero, codecErr(nil, "msgpack: %d unexpected bytes after the value (corrupted, or not one msgpack value)", rest)
+	}
+	return v, nil
+}
