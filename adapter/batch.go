@@ -34,7 +34,7 @@ func (c *Cache[V]) GetMany(ctx context.Context, keys ...string) (map[string]V, e
 
 func (c *Cache[V]) getMany(ctx context.Context, full []string) (map[string][]byte, error) {
 	if len(full) == 0 {
-		return map[string][]byte{}, CheckContext(ctx)
+		return map[string][]byte{}, c.checkEmptyCall(ctx)
 	}
 	if c.batcher != nil {
 		return c.batcher.GetMany(ctx, full)
@@ -70,7 +70,7 @@ func (c *Cache[V]) SetMany(ctx context.Context, items map[string]V, ttl time.Dur
 		}
 	}
 	if len(enc) == 0 {
-		return CheckContext(ctx)
+		return c.checkEmptyCall(ctx)
 	}
 	if c.batcher != nil {
 		return c.batcher.SetMany(ctx, enc, ttl)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stratacache/strata/serializer"
@@ -36,6 +37,8 @@ type Cache[V any] struct {
 	defaultTTL  time.Duration
 	prefix      string
 	loadTimeout time.Duration
+
+	closed atomic.Bool // set by Close; calls with nothing to send still report ErrClosed
 
 	mu     sync.Mutex
 	flight map[string]*call[V] // GetOrSet loads in progress, by full key
@@ -73,7 +76,19 @@ func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
 func (c *Cache[V]) Adapter() Adapter { return c.a }
 
 // Close closes the adapter underneath. Later calls return ErrClosed.
-func (c *Cache[V]) Close() error { return c.a.Close() }
+func (c *Cache[V]) Close() error {
+	c.closed.Store(true)
+	return c.a.Close()
+}
+
+// checkEmptyCall is what a call with no keys returns: it has no round trip to make,
+// but must still honour Close and ctx like every other call.
+func (c *Cache[V]) checkEmptyCall(ctx context.Context) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return CheckContext(ctx)
+}
 
 // Get returns the value under key, or an error wrapping ErrNotFound when there is none
 // (the Python original's fail=True), or ErrCodec when the stored bytes cannot be
@@ -123,7 +138,10 @@ func (c *Cache[V]) Set(ctx context.Context, key string, v V, ttl time.Duration) 
 // reports true.
 func (c *Cache[V]) Remove(ctx context.Context, keys ...string) (bool, error) {
 	if len(keys) == 0 {
-		return true, CheckContext(ctx)
+		if err := c.checkEmptyCall(ctx); err != nil {
+			return false, err
+		}
+		return true, nil
 	}
 	full, err := c.fullKeys(keys)
 	if err != nil {
@@ -156,6 +174,10 @@ func (c *Cache[V]) fullKey(key string) (string, error) {
 	}
 	if c.prefix == "" {
 		return key, nil
+	}
+	if len(c.prefix)+len(key) > MaxKeyLen {
+		return "", fmt.Errorf("%w: key is %d bytes, and with the %d-byte prefix more than %d",
+			ErrInvalidKey, len(key), len(c.prefix), MaxKeyLen)
 	}
 	return c.prefix + key, nil
 }

@@ -3,6 +3,7 @@ package adapter_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -143,5 +144,39 @@ func TestSetManyEncodesEverythingFirst(t *testing.T) {
 	}
 	if _, err := m.Get(ctx, "a"); !errors.Is(err, adapter.ErrNotFound) {
 		t.Fatalf("a was stored although b failed to encode: %v", err)
+	}
+}
+
+func TestGetOrSetLoaderGoexitIsNotAValue(t *testing.T) {
+	c := adapter.New[string](newMemory(t), nil)
+	_, err := c.GetOrSet(context.Background(), "k", 0, func(context.Context) (string, error) {
+		runtime.Goexit()
+		return "never", nil
+	})
+	if !errors.Is(err, adapter.ErrLoaderPanicked) {
+		t.Fatalf("GetOrSet = %v, want ErrLoaderPanicked", err)
+	}
+}
+
+func TestEmptyCallsAfterCloseReportClosed(t *testing.T) {
+	ctx := context.Background()
+	c := adapter.New[string](newMemory(t), nil)
+	c.Close()
+	if _, err := c.Remove(ctx); !errors.Is(err, adapter.ErrClosed) {
+		t.Errorf("Remove() = %v", err)
+	}
+	if _, err := c.GetMany(ctx); !errors.Is(err, adapter.ErrClosed) {
+		t.Errorf("GetMany() = %v", err)
+	}
+	if err := c.SetMany(ctx, nil, 0); !errors.Is(err, adapter.ErrClosed) {
+		t.Errorf("SetMany(nil) = %v", err)
+	}
+}
+
+func TestPrefixedKeyLongerThanMaxIsInvalid(t *testing.T) {
+	c := adapter.New(newMemory(t), &adapter.Options[string]{Prefix: "p:"})
+	err := c.Set(context.Background(), strings.Repeat("k", adapter.MaxKeyLen), "v", 0)
+	if !errors.Is(err, adapter.ErrInvalidKey) || !strings.Contains(err.Error(), "prefix") {
+		t.Fatalf("Set = %v", err)
 	}
 }

@@ -21,10 +21,14 @@ type call[V any] struct {
 
 // GetOrSet returns the value under key, or calls load, stores its result for ttl and
 // returns it. However many callers in this process wait for the same key, load runs
-// once. A waiter whose ctx ends returns its ctx error at once; the shared load goes on
+// once (the flight is per Cache: two Caches over one adapter load separately). A
+// waiter whose ctx ends returns its ctx error at once; the shared load goes on
 // (bounded by Options.LoadTimeout) for the others. A loader error is returned to every
 // waiter and not cached; a loader panic becomes ErrLoaderPanicked. If the loaded value
 // cannot be stored, GetOrSet returns it together with the store error.
+//
+// Without Options.LoadTimeout a loader that never returns holds its key's flight
+// forever, so callers without a deadline would wait forever too: give loaders a bound.
 func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, load func(context.Context) (V, error)) (V, error) {
 	var zero V
 	if load == nil {
@@ -60,8 +64,11 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 }
 
 func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), cl *call[V]) {
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
+		if r := recover(); r != nil || !returned {
+			// !returned with no panic value: the loader called runtime.Goexit
+			// (t.FailNow, for one); waiters must not mistake that for a value.
 			var zero V
 			cl.val, cl.err = zero, fmt.Errorf("%w on key %s: %v\n%s", ErrLoaderPanicked, QuoteKey(key), r, debug.Stack())
 		}
@@ -83,6 +90,7 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		defer cancel()
 	}
 	v, err := load(lctx)
+	returned = true
 	if err != nil {
 		cl.err = err
 		return

@@ -40,8 +40,9 @@ func CheckTTL(ttl time.Duration) error {
 	return fmt.Errorf("%w: %v", ErrInvalidTTL, ttl)
 }
 
-// CheckContext returns ctx's error, wrapped so that errors.Is matches both the context
-// error and, through the message, says the call was abandoned.
+// CheckContext returns nil while ctx is live, and otherwise its error wrapped with a
+// "strata:" prefix (errors.Is still matches context.Canceled or DeadlineExceeded).
+// Drivers call it before doing any work, so a cancelled call changes nothing.
 func CheckContext(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("strata: %w", err)

@@ -26,10 +26,15 @@ func putBuffer(buf *bytes.Buffer) {
 	}
 }
 
-// detach copies the contents of a pooled buffer into a new slice of exactly
-// the right size, the one copy a pooled encoder costs.
-func detach(b []byte) []byte {
-	out := make([]byte, len(b))
+// takeBytes returns the encoded bytes b, which live in buf, as a slice the
+// caller owns, and reports whether buf may go back to its pool. A poolable
+// buffer costs one copy into a slice of exactly the right size; a buffer too
+// large to pool is handed over as it is, without a copy.
+func takeBytes(buf *bytes.Buffer, b []byte) (out []byte, reuse bool) {
+	if buf.Cap() > maxPooledBuffer {
+		return b, false
+	}
+	out = make([]byte, len(b))
 	copy(out, b)
-	return out
+	return out, true
 }

@@ -19,7 +19,12 @@
 // text, JSON, or a Python pickle, and 0xC1 is the one byte msgpack never
 // uses: a program in another language reads a tagged value by checking and
 // dropping the first byte, then decoding the rest with its msgpack, JSON or
-// gob library. Unmarshal rejects empty input, unknown tags and trailing bytes
+// gob library; in Python:
+//
+//	if data[:1] == b"\xc1":
+//	    value = msgpack.unpackb(data[1:])
+//
+// Unmarshal rejects empty input, unknown tags and trailing bytes
 // after the payload.
 //
 // # When to use raw
@@ -38,5 +43,7 @@
 // errors.Is(err, ErrCodec) is true, and which says what to do about it.
 // Unmarshal never panics on arbitrary bytes: a panic inside a decoding
 // library is recovered and returned as an ErrCodec error, and on error the
-// zero value is returned, never a partly decoded one.
+// zero value is returned, never a partly decoded one. msgpack and json reject
+// values nested more than 10000 levels deep, because a stack overflow cannot
+// be recovered; gob has no such bound (see [Gob]).
 package serializer

@@ -12,6 +12,12 @@ import (
 // for small values. The payload after [TagGob] is one complete gob stream
 // (gob.NewEncoder(w).Encode(&v)). Concrete types stored in interface-typed
 // values or fields must be registered with gob.Register, as usual for gob.
+//
+// encoding/gob decodes nested values recursively without a depth bound. For a
+// recursive type (one that holds a pointer, slice or map of itself, or
+// interface values), megabytes of crafted input nested millions deep exhaust
+// the stack, a fatal error. Use msgpack for data that parties you do not
+// trust can write.
 func Gob[V any]() Codec[V] { return gobCodec[V]{} }
 
 type gobCodec[V any] struct{}
@@ -31,8 +37,10 @@ func (gobCodec[V]) Marshal(v V) (_ []byte, err error) {
 		putBuffer(buf)
 		return nil, encodeErr[V](nameGob, err)
 	}
-	out := detach(buf.Bytes())
-	putBuffer(buf)
+	out, reuse := takeBytes(buf, buf.Bytes())
+	if reuse {
+		bufferPool.Put(buf)
+	}
 	return out, nil
 }
 
@@ -49,7 +57,7 @@ func (gobCodec[V]) Unmarshal(b []byte) (_ V, err error) {
 	}
 	if r.Len() != 0 {
 		var zero V
-		return zero, codecErr(nil, "gob: %d unexpected bytes after the value (corrupted, or not one gob value)", r.Len())
+		return zero, codecErr(nil, "gob: %d unexpected bytes after the value (corrupted, or not one gob value): remove the key", r.Len())
 	}
 	return v, nil
 }

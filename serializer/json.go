@@ -38,8 +38,8 @@ func (jsonCodec[V]) Marshal(v V) (_ []byte, err error) {
 		return nil, encodeErr[V](nameJSON, err)
 	}
 	b := s.buf.Bytes()
-	out := detach(b[:len(b)-1]) // drop the newline json.Encoder appends
-	if s.buf.Cap() <= maxPooledBuffer {
+	out, reuse := takeBytes(&s.buf, b[:len(b)-1]) // drop the newline json.Encoder appends
+	if reuse {
 		jsonEncPool.Put(s)
 	}
 	return out, nil

@@ -51,8 +51,8 @@ func (msgpackCodec[V]) Marshal(v V) (_ []byte, err error) {
 	if err := s.enc.Encode(&v); err != nil {
 		return nil, encodeErr[V](nameMsgPack, err) // s is dropped: its state is unknown
 	}
-	out := detach(s.buf.Bytes())
-	if s.buf.Cap() <= maxPooledBuffer {
+	out, reuse := takeBytes(&s.buf, s.buf.Bytes())
+	if reuse {
 		msgpackEncPool.Put(s)
 	}
 	return out, nil
@@ -62,6 +62,9 @@ func (msgpackCodec[V]) Unmarshal(b []byte) (_ V, err error) {
 	var v V
 	if err := checkTag(b, TagMsgPack, nameMsgPack); err != nil {
 		return v, err
+	}
+	if msgpackTooDeep(b[1:]) {
+		return v, codecErr(nil, "msgpack: containers nested more than %d deep (corrupted or malicious): remove the key", maxNesting)
 	}
 	defer recoverPanic(nameMsgPack, "decoding", &err)
 	s := msgpackDecPool.Get().(*msgpackDecState)
@@ -76,7 +79,7 @@ func (msgpackCodec[V]) Unmarshal(b []byte) (_ V, err error) {
 	msgpackDecPool.Put(s)
 	if rest != 0 {
 		var zero V
-		return zero, codecErr(nil, "msgpack: %d unexpected bytes after the value (corrupted, or not one msgpack value)", rest)
+		return zero, codecErr(nil, "msgpack: %d unexpected bytes after the value (corrupted, or not one msgpack value): remove the key", rest)
 	}
 	return v, nil
 }

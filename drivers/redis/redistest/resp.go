@@ -77,6 +77,10 @@ func (rc *respConn) do(ctx context.Context, args ...string) (any, error) {
 	if err := rc.c.SetDeadline(deadline); err != nil {
 		return nil, err
 	}
+	// A cancelled ctx (e.g. the process we wait for has exited) unblocks
+	// the read at once instead of after the timeout.
+	stop := context.AfterFunc(ctx, func() { rc.c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
 	buf := make([]byte, 0, 64)
 	buf = append(buf, '*')
 	buf = strconv.AppendInt(buf, int64(len(args)), 10)

@@ -1,0 +1,170 @@
+package conformance
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
+	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
+	"github.com/onsi/gomega/types"
+
+	"github.com/stratacache/strata/adapter"
+)
+
+// expectDriverErrors calls every method of the spec's adapter (and its optional
+// capabilities) with ctx on valid keys and expects each error to match m.
+func (s *suite) expectDriverErrors(ctx context.Context, m func() types.GomegaMatcher) {
+	GinkgoHelper()
+	k := s.key("k")
+	_, err := s.a.Get(ctx, k)
+	Expect(err).To(m(), "Get")
+	Expect(s.a.Set(ctx, k, []byte("v"), time.Hour)).To(m(), "Set")
+	_, err = s.a.Remove(ctx, k)
+	Expect(err).To(m(), "Remove")
+	_, err = s.a.UpdateTimeout(ctx, k, time.Hour)
+	Expect(err).To(m(), "UpdateTimeout")
+	if b, ok := s.a.(adapter.Batcher); ok {
+		_, err = b.GetMany(ctx, []string{k})
+		Expect(err).To(m(), "Batcher.GetMany")
+		Expect(b.SetMany(ctx, map[string][]byte{k: []byte("v")}, time.Hour)).To(m(), "Batcher.SetMany")
+	}
+	if p, ok := s.a.(adapter.Pinger); ok {
+		Expect(p.Ping(ctx)).To(m(), "Pinger.Ping")
+	}
+	if r, ok := s.a.(adapter.TTLReader); ok {
+		_, _, err = r.GetWithTTL(ctx, k)
+		Expect(err).To(m(), "TTLReader.GetWithTTL")
+	}
+	if c, ok := s.a.(adapter.Clearer); ok {
+		Expect(c.Clear(ctx)).To(m(), "Clearer.Clear")
+	}
+}
+
+// expectCacheErrors calls every method of c with ctx on valid keys and expects each
+// error to match m; the GetOrSet loader must not run.
+func expectCacheErrors(ctx context.Context, c *adapter.Cache[string], m func() types.GomegaMatcher) {
+	GinkgoHelper()
+	_, err := c.Get(ctx, "k")
+	Expect(err).To(m(), "Get")
+	v, err := c.GetOrDefault(ctx, "k", "fallback")
+	Expect(err).To(m(), "GetOrDefault")
+	Expect(v).NotTo(Equal("fallback"), "GetOrDefault must not hide a failure behind the default")
+	Expect(c.Set(ctx, "k", "v", time.Hour)).To(m(), "Set")
+	_, err = c.Remove(ctx, "k")
+	Expect(err).To(m(), "Remove")
+	_, err = c.UpdateTimeout(ctx, "k", time.Hour)
+	Expect(err).To(m(), "UpdateTimeout")
+	_, err = c.GetOrSet(ctx, "k", time.Hour, mustNotLoad[string])
+	Expect(err).To(m(), "GetOrSet")
+	_, err = c.GetMany(ctx, "k", "k2")
+	Expect(err).To(m(), "GetMany")
+	Expect(c.SetMany(ctx, map[string]string{"k": "v", "k2": "v"}, time.Hour)).To(m(), "SetMany")
+}
+
+func matchErr(target error) func() types.GomegaMatcher {
+	return func() types.GomegaMatcher { return MatchError(target) }
+}
+
+func (s *suite) describeClosed() {
+	Describe("after Close", func() {
+		s.it("returns ErrClosed from every driver method", func(ctx SpecContext) {
+			Expect(s.a.Set(ctx, s.key("k"), []byte("v"), time.Hour)).To(Succeed())
+			Expect(s.a.Close()).To(Succeed())
+			s.expectDriverErrors(ctx, matchErr(adapter.ErrClosed))
+		})
+
+		s.it("returns ErrClosed from every Cache method", func(ctx SpecContext) {
+			c := s.str(nil)
+			Expect(c.Set(ctx, "k", "v", time.Hour)).To(Succeed())
+			Expect(c.Close()).To(Succeed())
+			expectCacheErrors(ctx, c, matchErr(adapter.ErrClosed))
+		})
+
+		s.it("can be closed twice", func(ctx SpecContext) {
+			Expect(s.a.Close()).To(Succeed())
+			Expect(s.a.Close()).To(Succeed())
+			_, err := s.a.Get(ctx, s.key("k"))
+			Expect(err).To(MatchError(adapter.ErrClosed))
+		})
+
+		s.it("closes the adapter when the Cache is closed", func(ctx SpecContext) {
+			c := s.rec(nil)
+			Expect(c.Close()).To(Succeed())
+			Expect(c.Adapter()).To(BeIdenticalTo(s.a))
+			_, err := s.a.Get(ctx, s.key("k"))
+			Expect(err).To(MatchError(adapter.ErrClosed))
+			Expect(c.Close()).To(Succeed())
+		})
+
+		s.it("returns ErrClosed from a GetOrSet whose load finishes after Close", func(ctx SpecContext) {
+			c := s.str(nil)
+			release := make(chan struct{})
+			done := make(chan result, 1)
+			go func() {
+				v, err := c.GetOrSet(ctx, "k", time.Hour, func(context.Context) (string, error) {
+					<-release
+					return "loaded", nil
+				})
+				done <- result{v, err}
+			}()
+			sleepUntil(ctx, time.Now().Add(2*s.u))
+			Expect(c.Close()).To(Succeed())
+			close(release)
+			var r result
+			Eventually(done).WithTimeout(time.Minute).Should(Receive(&r))
+			Expect(r.Err).To(MatchError(adapter.ErrClosed), "the loaded value could not be stored")
+			_, err := c.Get(ctx, "k")
+			Expect(err).To(MatchError(adapter.ErrClosed))
+		})
+	})
+}
+
+func (s *suite) describeContext() {
+	Describe("context", func() {
+		s.it("driver: returns context.Canceled from every method when the context is cancelled", func(ctx SpecContext) {
+			s.expectDriverErrors(cancelled(ctx), matchErr(context.Canceled))
+		})
+
+		s.it("driver: returns context.DeadlineExceeded from every method when the deadline has passed", func(ctx SpecContext) {
+			s.expectDriverErrors(expired(ctx), matchErr(context.DeadlineExceeded))
+		})
+
+		s.it("returns context.Canceled from every Cache method when the context is cancelled", func(ctx SpecContext) {
+			expectCacheErrors(cancelled(ctx), s.str(nil), matchErr(context.Canceled))
+		})
+
+		s.it("returns context.DeadlineExceeded from every Cache method when the deadline has passed", func(ctx SpecContext) {
+			expectCacheErrors(expired(ctx), s.str(nil), matchErr(context.DeadlineExceeded))
+		})
+
+		s.it("changes nothing when the context is already cancelled", func(ctx SpecContext) {
+			c := s.str(nil)
+			Expect(c.Set(ctx, "kept", "v", adapter.NoExpiration)).To(Succeed())
+			dead := cancelled(ctx)
+			Expect(c.Set(dead, "new", "v", time.Hour)).NotTo(Succeed())
+			Expect(c.SetMany(dead, map[string]string{"new2": "v"}, time.Hour)).NotTo(Succeed())
+			Expect(c.Set(dead, "kept", "overwritten", time.Hour)).NotTo(Succeed())
+			_, err := c.Remove(dead, "kept")
+			Expect(err).To(HaveOccurred())
+			_, err = c.UpdateTimeout(dead, "kept", s.u)
+			Expect(err).To(HaveOccurred())
+			if cl, ok := s.a.(adapter.Clearer); ok {
+				Expect(cl.Clear(dead)).NotTo(Succeed())
+			}
+			Expect(c.GetMany(ctx, "kept", "new", "new2")).To(Equal(map[string]string{"kept": "v"}))
+			Consistently(ctx, func() (string, error) { return c.Get(ctx, "kept") }).
+				WithTimeout(4 * s.u).WithPolling(s.u).Should(Equal("v"))
+		})
+
+		s.it("keeps working after calls with a cancelled context", func(ctx SpecContext) {
+			c := s.str(nil)
+			dead := cancelled(ctx)
+			for range 10 {
+				_, _ = c.Get(dead, "k")
+				_ = c.Set(dead, "k", "v", time.Hour)
+			}
+			Expect(c.Set(ctx, "k", "v", time.Hour)).To(Succeed())
+			Expect(c.Get(ctx, "k")).To(Equal("v"))
+		})
+	})
+}

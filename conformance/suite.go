@@ -1,0 +1,348 @@
+package conformance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
+	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
+
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/serializer"
+)
+
+// DefaultUnit is the time unit specs use when Harness.Unit is zero: TTLs in the
+// suite are small multiples of it (typically 2 to 6 units) and waits for expiry are
+// bounded by much larger ones.
+const DefaultUnit = 50 * time.Millisecond
+
+// DefaultSpecTimeout bounds each spec when Harness.SpecTimeout is zero, so a driver
+// that hangs (for instance by ignoring a cancelled context) fails one spec instead of
+// stalling the whole suite.
+const DefaultSpecTimeout = 2 * time.Minute
+
+// Harness tells the suite how to obtain the driver under test and what to expect of
+// it. Only New is required.
+type Harness struct {
+	// New returns a fresh, empty, open adapter. It is called once per spec and the
+	// suite closes what it returns. Adapters it returns may share a backend (such as
+	// one Redis server) as long as their keys are what the specs write: every spec
+	// uses a random key prefix. If the adapter implements adapter.Clearer, give each
+	// one its own namespace (for instance a random driver-level prefix): the Clearer
+	// specs empty it, and while they run Serial within one ginkgo run, other test
+	// binaries may be using the same server at the same time. ctx bounds the
+	// construction only and ends when the spec's setup does, so do not tie the
+	// adapter's lifetime to it.
+	New func(ctx context.Context) (adapter.Adapter, error)
+
+	// Grace is the revival window the adapters New returns are configured with (the
+	// driver's Options.Grace): UpdateTimeout must revive a key that expired less
+	// than Grace ago. Zero means no revival, and the suite then checks that an
+	// expired key is never revived. Keep it short but at least a few Units: 300ms
+	// works well with the default Unit. The spec that checks a key is not revived
+	// past the window sleeps through it, and a revival spec that could not call
+	// UpdateTimeout within the window on a very slow machine is skipped.
+	Grace time.Duration
+
+	// MayEvict says the adapter is bounded and may drop values under pressure or
+	// contention (like a ristretto-based cache). The specs stay far below any sane
+	// capacity, so they still expect what they write to be readable; only the final
+	// checks of the concurrency specs, which write much more, then accept a key that
+	// has vanished (a key that is present must still hold the right value).
+	MayEvict bool
+
+	// Unit scales every TTL and wait in the suite; zero means DefaultUnit (50ms).
+	// Raise it for a slow or remote backend whose round trips approach the default.
+	// The spec that checks a TTL is not rounded up to whole seconds is skipped when
+	// Unit exceeds 150ms, since it must tell 2 Units from a whole second.
+	Unit time.Duration
+
+	// SpecTimeout bounds each spec; zero means DefaultSpecTimeout.
+	SpecTimeout time.Duration
+}
+
+// DescribeAdapter declares the conformance specs for the adapters h.New returns, in
+// a top-level Ginkgo container named name (labelled "conformance"). Call it at the
+// top level of a test file, as in var _ = conformance.DescribeAdapter(...), or
+// before RunSpecs; it may be called several times, for instance once per
+// configuration of the same driver. It returns true, as Ginkgo's Describe does.
+func DescribeAdapter(name string, h Harness) bool {
+	RegisterFailHandler(Fail)
+	s := newSuite(h)
+	return Describe(name, Label("conformance"), func() {
+		BeforeEach(func(ctx SpecContext) {
+			Expect(h.New).NotTo(BeNil(), "conformance.Harness.New is nil")
+			a, err := h.New(ctx)
+			Expect(err).NotTo(HaveOccurred(), "conformance.Harness.New failed")
+			Expect(a).NotTo(BeNil(), "conformance.Harness.New returned a nil adapter")
+			s.a = a
+			s.pfx = randomPrefix()
+			DeferCleanup(func() {
+				// Several specs close the adapter themselves: closing twice must work.
+				Expect(a.Close()).To(Succeed(), "closing the adapter after the spec (possibly a second time)")
+			})
+		})
+
+		s.describeGet()
+		s.describeSet()
+		s.describeTTL()
+		s.describeRemove()
+		s.describeUpdateTimeout()
+		s.describeGetOrSet()
+		s.describeBatches()
+		s.describeKeys()
+		s.describeCodecs()
+		s.describeClosed()
+		s.describeContext()
+		s.describeCapabilities()
+		s.describeConcurrency()
+	})
+}
+
+// RunSuite runs the conformance specs for h from a plain go test: it declares them
+// with DescribeAdapter, registers Gomega's fail handler and calls RunSpecs. Ginkgo
+// allows one RunSpecs per test binary, so to test several configurations in one
+// package, call DescribeAdapter for each and RunSpecs once instead.
+func RunSuite(t *testing.T, name string, h Harness) {
+	t.Helper()
+	DescribeAdapter(name, h)
+	RegisterFailHandler(Fail)
+	RunSpecs(t, name+" conformance")
+}
+
+// suite holds the harness and the state of the spec being run: Ginkgo runs the
+// specs of one process one at a time, so a single value per DescribeAdapter call is
+// enough.
+type suite struct {
+	h    Harness
+	u    time.Duration // the time unit
+	poll time.Duration // how often Eventually and Consistently poll
+
+	a   adapter.Adapter // the current spec's fresh adapter
+	pfx string          // the current spec's random key prefix
+}
+
+func newSuite(h Harness) *suite {
+	s := &suite{h: h, u: h.Unit}
+	if s.u <= 0 {
+		s.u = DefaultUnit
+	}
+	s.poll = max(s.u/5, time.Millisecond)
+	if s.h.SpecTimeout <= 0 {
+		s.h.SpecTimeout = DefaultSpecTimeout
+	}
+	return s
+}
+
+// it declares a spec whose body gets a context that ends with the spec timeout.
+func (s *suite) it(text string, body func(ctx SpecContext), decorators ...any) bool {
+	args := append([]any{body, SpecTimeout(s.h.SpecTimeout)}, decorators...)
+	return It(text, args...)
+}
+
+// randomPrefix returns a key prefix no other spec, process or run will use.
+func randomPrefix() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "strata-conformance:" + hex.EncodeToString(b[:]) + ":"
+}
+
+// key returns name under the spec's prefix, for direct Adapter calls.
+func (s *suite) key(name string) string { return s.pfx + name }
+
+// keys returns names under the spec's prefix.
+func (s *suite) keys(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = s.key(n)
+	}
+	return out
+}
+
+// str returns a Cache[string] over the spec's adapter using serializer.Raw and the
+// spec's prefix, unless opts says otherwise.
+func (s *suite) str(opts *adapter.Options[string]) *adapter.Cache[string] {
+	o := adapter.Options[string]{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.Prefix == "" {
+		o.Prefix = s.pfx
+	}
+	if o.Codec == nil {
+		o.Codec = serializer.Raw[string]()
+	}
+	return adapter.New(s.a, &o)
+}
+
+// strTTL returns a Cache[string] whose default TTL is ttl.
+func (s *suite) strTTL(ttl time.Duration) *adapter.Cache[string] {
+	return s.str(&adapter.Options[string]{DefaultTTL: ttl})
+}
+
+// bytes returns a Cache[[]byte] using serializer.Raw and the spec's prefix.
+func (s *suite) bytes() *adapter.Cache[[]byte] {
+	return adapter.New(s.a, &adapter.Options[[]byte]{Prefix: s.pfx, Codec: serializer.Raw[[]byte]()})
+}
+
+// rec returns a Cache[record] with the default codec (or codec, when not nil) and
+// the spec's prefix.
+func (s *suite) rec(codec serializer.Codec[record]) *adapter.Cache[record] {
+	return adapter.New(s.a, &adapter.Options[record]{Prefix: s.pfx, Codec: codec})
+}
+
+// record is the struct the typed specs store.
+type record struct {
+	Name  string
+	Count int64
+	Score float64
+	Tags  []string
+	Attrs map[string]string
+}
+
+func sampleRecord(i int) record {
+	return record{
+		Name:  fmt.Sprintf("record %d: ünïcödé ✓", i),
+		Count: int64(i) * 1_000_003,
+		Score: float64(i) + 0.25,
+		Tags:  []string{"a", "b", fmt.Sprint(i)},
+		Attrs: map[string]string{"k": "v", "n": fmt.Sprint(i)},
+	}
+}
+
+// unencodable is a struct the JSON codec cannot encode when Bad holds a channel.
+type unencodable struct {
+	Name string
+	Bad  any `json:",omitempty"`
+}
+
+// patience bounds how long a spec waits for a key stored with ttl to disappear.
+func (s *suite) patience(ttl time.Duration) time.Duration {
+	return ttl + 2*time.Second + 40*s.u
+}
+
+// eventuallyMissing waits until get reports ErrNotFound, within patience(ttl).
+func (s *suite) eventuallyMissing(ctx context.Context, ttl time.Duration, get func() error, what ...any) {
+	GinkgoHelper()
+	Eventually(ctx, get).WithTimeout(s.patience(ttl)).WithPolling(s.poll).
+		Should(MatchError(adapter.ErrNotFound), what...)
+}
+
+// gone waits until c no longer has key, within patience(ttl).
+func gone[V any](ctx context.Context, s *suite, c *adapter.Cache[V], key string, ttl time.Duration) {
+	GinkgoHelper()
+	s.eventuallyMissing(ctx, ttl, func() error {
+		_, err := c.Get(ctx, key)
+		return err
+	}, "key %q should expire (ttl %v)", key, ttl)
+}
+
+// expectAlive asserts that err, from reading a key stored at start for ttl, is nil.
+// When the read found nothing but happened so late that the key may really have
+// expired, the machine was too slow for the spec to tell, and it is skipped.
+func (s *suite) expectAlive(start time.Time, ttl time.Duration, err error, what ...any) {
+	GinkgoHelper()
+	if errors.Is(err, adapter.ErrNotFound) {
+		if late := time.Since(start); late >= ttl {
+			Skip(fmt.Sprintf("inconclusive: %v passed before a key with ttl %v could be read; "+
+				"the machine or backend is too slow for Harness.Unit %v", late, ttl, s.u))
+		}
+	}
+	Expect(err).NotTo(HaveOccurred(), what...)
+}
+
+// sleepUntil waits until t or until ctx ends.
+func sleepUntil(ctx context.Context, t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+}
+
+// cancelled returns a context that is already cancelled.
+func cancelled(ctx context.Context) context.Context {
+	c, cancel := context.WithCancel(ctx)
+	cancel()
+	return c
+}
+
+// expired returns a context whose deadline has passed.
+func expired(ctx context.Context) context.Context {
+	c, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+	DeferCleanup(cancel)
+	return c
+}
+
+// batcher returns the adapter's Batcher, or skips the spec.
+func (s *suite) batcher() adapter.Batcher {
+	GinkgoHelper()
+	b, ok := s.a.(adapter.Batcher)
+	if !ok {
+		Skip("the adapter does not implement adapter.Batcher")
+	}
+	return b
+}
+
+// pinger returns the adapter's Pinger, or skips the spec.
+func (s *suite) pinger() adapter.Pinger {
+	GinkgoHelper()
+	p, ok := s.a.(adapter.Pinger)
+	if !ok {
+		Skip("the adapter does not implement adapter.Pinger")
+	}
+	return p
+}
+
+// clearer returns the adapter's Clearer, or skips the spec.
+func (s *suite) clearer() adapter.Clearer {
+	GinkgoHelper()
+	c, ok := s.a.(adapter.Clearer)
+	if !ok {
+		Skip("the adapter does not implement adapter.Clearer")
+	}
+	return c
+}
+
+// ttlReader returns the adapter's TTLReader, or skips the spec.
+func (s *suite) ttlReader() adapter.TTLReader {
+	GinkgoHelper()
+	r, ok := s.a.(adapter.TTLReader)
+	if !ok {
+		Skip("the adapter does not implement adapter.TTLReader")
+	}
+	return r
+}
+
+// result is what a GetOrSet call returned, for specs that collect them.
+type result struct {
+	V   string
+	Err error
+}
+
+// mustNotLoad is a GetOrSet loader for specs where loading is a failure.
+func mustNotLoad[V any](context.Context) (V, error) {
+	defer GinkgoRecover()
+	Fail("GetOrSet called the loader, but it should not have")
+	var zero V
+	return zero, nil
+}
+
+// key returns the i-th of a spec's numbered keys.
+func key(i int) string { return fmt.Sprintf("key-%03d", i) }
+
+// bare returns a Cache[string] over the spec's adapter with serializer.Raw and no
+// prefix, for specs about exact key lengths (callers add the spec's prefix to keys).
+func (s *suite) bare() *adapter.Cache[string] {
+	return adapter.New(s.a, &adapter.Options[string]{Codec: serializer.Raw[string]()})
+}

@@ -1,0 +1,74 @@
+// Package memory is Strata's in-process cache driver: an adapter.Adapter on
+// ristretto v2 (github.com/dgraph-io/ristretto), bounded by cost in bytes.
+//
+// Use it in development and tests (it needs no server), as the L1 of drivers/layered,
+// or on its own for data a process can afford to lose. Values live in the process's
+// heap and are not shared with other processes.
+//
+//	a, err := memory.New(&memory.Options{MaxCost: 256 << 20, Grace: 30 * time.Second})
+//	users := adapter.New[User](a, nil)
+//
+// # URL
+//
+// Importing the package registers the "memory" scheme with the registry:
+//
+//	memory://?max_cost=64MiB&grace=30s&num_counters=1000000&buffer_items=64
+//
+// Every parameter is optional:
+//
+//	max_cost      Options.MaxCost: a size such as 64MiB, 512KiB, 1GB or 1000000 (bytes).
+//	              Default 64MiB, at least 1KiB.
+//	grace         Options.Grace: a duration such as 30s. Default 0 (no revival).
+//	num_counters  Options.NumCounters: TinyLFU counters. Default max_cost/100.
+//	buffer_items  Options.BufferItems: ristretto's access-buffer size. Default 64.
+//
+// A memory URL has no user, host or path, and unknown parameters are errors.
+//
+// # Guarantees
+//
+// Bounded by cost. Each entry is charged its key's and value's length (rounded up
+// to the Go allocator's size class) plus EntryOverhead, an estimate of what ristretto
+// and the adapter spend per entry. The total stays within Options.MaxCost: when a new
+// entry does not fit, ristretto's sampled-LFU policy evicts less frequently used
+// entries, and its TinyLFU admission policy may instead decline the new entry if
+// every eviction candidate is used more often. Stats reports the cost charged and how
+// many writes were declined. An entry that alone exceeds MaxCost is refused with an
+// error wrapping ErrTooLarge, never silently dropped. The access counters (about
+// 3 bytes per NumCounters) are not part of MaxCost.
+//
+// Read-your-writes. When Set, SetMany or UpdateTimeout returns, every goroutine's
+// Get returns the new value, until the key is written, removed, expires or is
+// evicted. ristretto itself applies new keys asynchronously, through a buffer that may
+// drop them under contention; the adapter updates keys ristretto holds in place
+// (synchronously), waits for ristretto to apply new keys, and retries a write its
+// buffer dropped. The one exception is a cache that is full: there ristretto's
+// admission policy may decline a new entry (or one that grew) in favour of more
+// frequently used ones, and the key then reads as a miss. A write never leaves an
+// older value readable.
+//
+// Atomic per key. Set, SetMany, Remove and UpdateTimeout hold a lock for the key
+// (one of 256, chosen by a hash of the key), so UpdateTimeout's read-modify-write
+// cannot lose a concurrent Set. Get, GetMany and GetWithTTL take no lock.
+//
+// Copies. Set copies the value in and every read returns a fresh copy, so no caller
+// can modify what is cached or what another caller received.
+//
+// Expiry. TTLs have millisecond resolution (a ttl is rounded up to whole
+// milliseconds, so 1ns means 1ms) and are measured on the monotonic clock, so wall
+// clock changes do not affect them. An expired value is never returned. Expired
+// entries are removed from memory by ristretto's periodic cleanup, within about ten
+// seconds of expiry (of the end of the grace window, with Grace); until then they
+// still count toward MaxCost.
+//
+// Grace. With Options.Grace (URL grace=) an entry is kept for Grace past its
+// expiry, unreadable, so that UpdateTimeout can revive it: UpdateTimeout on a key
+// that expired less than Grace ago gives it a new expiry and returns its value. With
+// Grace 0, the default, nothing is kept past expiry.
+//
+// Close. Close waits for calls in flight, then stops ristretto's goroutines and frees
+// its memory; later calls return adapter.ErrClosed. An Adapter that becomes
+// unreachable without Close is closed by the garbage collector.
+//
+// The adapter implements adapter.Batcher, adapter.Pinger, adapter.Clearer and
+// adapter.TTLReader.
+package memory

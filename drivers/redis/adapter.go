@@ -1,0 +1,466 @@
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/stratacache/strata/adapter"
+)
+
+// Options configures an Adapter. The zero value (or a nil *Options) is valid: no
+// prefix, no grace, Clear refused.
+type Options struct {
+	// Prefix is prepended to every key the adapter stores, after the key is checked,
+	// e.g. "app:". It is the namespace Clear removes, and ends the default
+	// invalidation channel's name. It does not count against adapter.MaxKeyLen. On a
+	// Cluster, a prefix with a hashtag such as "{app}:" puts every key on one slot
+	// (so batches are single commands, but one node holds everything).
+	Prefix string
+
+	// Grace is how long after its expiry a key can still be revived by
+	// UpdateTimeout. With Grace > 0 keys live ttl+Grace in Redis and every value
+	// carries a 9-byte header with its logical expiry (see the package doc); every
+	// adapter sharing the keys must use the same setting. 0 (the default) stores
+	// values exactly as given, with native Redis TTLs.
+	Grace time.Duration
+
+	// AllowClearWithoutPrefix lets Clear run with an empty Prefix, removing every
+	// key of the database (still by SCAN and UNLINK, never FLUSHDB). Without it,
+	// Clear on an adapter without a prefix returns ErrClearWithoutPrefix.
+	AllowClearWithoutPrefix bool
+
+	// InvalidationChannel is the pub/sub channel Publish and Subscribe use;
+	// "" means "strata:invalidate:" + Prefix.
+	InvalidationChannel string
+}
+
+// DefaultChannelPrefix starts the default invalidation channel name, which is
+// followed by Options.Prefix.
+const DefaultChannelPrefix = "strata:invalidate:"
+
+// ErrClearWithoutPrefix is returned by Clear on an adapter without a Prefix unless
+// Options.AllowClearWithoutPrefix is set: without a namespace, Clear would remove
+// every key of the database, including other applications' keys.
+var ErrClearWithoutPrefix = errors.New("strata/redis: Clear refused: the adapter has no prefix, so it would " +
+	"remove every key in the database; set Options.Prefix (URL prefix=) or, to really clear everything, " +
+	"Options.AllowClearWithoutPrefix (URL allow_clear_without_prefix=true)")
+
+type topology int
+
+const (
+	standalone topology = iota // one node, or a Sentinel-managed master: multi-key commands work
+	cluster                    // Redis Cluster: multi-key commands only within a slot
+	ring                       // go-redis Ring: client-side sharding, one key per command
+)
+
+// Adapter is Strata's Redis driver: an adapter.Adapter over a go-redis
+// UniversalClient (standalone, Sentinel or Cluster). It implements
+// adapter.Batcher, adapter.Pinger, adapter.Clearer, adapter.TTLReader and
+// adapter.Invalidator, and is safe for concurrent use.
+type Adapter struct {
+	client  goredis.UniversalClient
+	owned   bool // created by Open: Close closes it
+	topo    topology
+	cluster *goredis.ClusterClient // when topo == cluster
+	ring    *goredis.Ring          // when topo == ring
+
+	prefix   string
+	grace    time.Duration
+	graceMS  int64
+	clearAll bool
+	channel  string
+	id       [idLen]byte
+	idHex    string
+
+	closed atomic.Bool
+	mu     sync.Mutex
+	subs   map[*subscription]struct{}
+}
+
+// Compile-time checks of every capability the Adapter offers.
+var (
+	_ adapter.Adapter     = (*Adapter)(nil)
+	_ adapter.Batcher     = (*Adapter)(nil)
+	_ adapter.Pinger      = (*Adapter)(nil)
+	_ adapter.Clearer     = (*Adapter)(nil)
+	_ adapter.TTLReader   = (*Adapter)(nil)
+	_ adapter.Invalidator = (*Adapter)(nil)
+)
+
+// New wraps client, which stays the caller's: Close never closes it. A nil opts
+// means the defaults. New does no I/O; call Ping to check the connection.
+//
+// Create the client with ContextTimeoutEnabled: true (clients made by Open have
+// it), so that go-redis bounds each network wait by the ctx's deadline; without it
+// only ReadTimeout and WriteTimeout bound them. Either way, go-redis does not watch
+// for cancellation: a ctx cancelled while a call waits on the server ends that call
+// at its deadline or ReadTimeout (the error then wraps context.Canceled); a ctx
+// that has already ended is refused before any I/O.
+func New(client goredis.UniversalClient, opts *Options) (*Adapter, error) {
+	return newAdapter(client, opts, false)
+}
+
+func newAdapter(client goredis.UniversalClient, opts *Options, owned bool) (*Adapter, error) {
+	if client == nil {
+		return nil, errors.New("strata/redis: New needs a go-redis client, got nil")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	if opts.Grace < 0 {
+		return nil, fmt.Errorf("strata/redis: Options.Grace is %v; want 0 (no revival) or a positive duration", opts.Grace)
+	}
+	a := &Adapter{
+		client:   client,
+		owned:    owned,
+		prefix:   opts.Prefix,
+		grace:    opts.Grace,
+		graceMS:  ms(opts.Grace),
+		clearAll: opts.AllowClearWithoutPrefix,
+		channel:  opts.InvalidationChannel,
+		subs:     make(map[*subscription]struct{}),
+	}
+	if opts.Grace == 0 {
+		a.graceMS = 0
+	}
+	if a.channel == "" {
+		a.channel = DefaultChannelPrefix + a.prefix
+	}
+	switch c := client.(type) {
+	case *goredis.ClusterClient:
+		a.topo, a.cluster = cluster, c
+	case *goredis.Ring:
+		a.topo, a.ring = ring, c
+	}
+	if _, err := rand.Read(a.id[:]); err != nil {
+		return nil, fmt.Errorf("strata/redis: instance id: %w", err)
+	}
+	a.idHex = hex.EncodeToString(a.id[:])
+	return a, nil
+}
+
+// Client returns the go-redis client underneath, for commands Strata does not
+// wrap. Do not close it if the adapter came from Open.
+func (a *Adapter) Client() goredis.UniversalClient { return a.client }
+
+// Prefix returns the adapter's key prefix (Options.Prefix).
+func (a *Adapter) Prefix() string { return a.prefix }
+
+// Grace returns the revival window (Options.Grace).
+func (a *Adapter) Grace() time.Duration { return a.grace }
+
+// Close stops every subscription (waiting for their goroutines) and, if the adapter
+// created its client (Open), closes it. A client passed to New stays open. Later
+// calls return adapter.ErrClosed; closing twice is not an error.
+func (a *Adapter) Close() error {
+	if a.closed.Swap(true) {
+		return nil
+	}
+	a.mu.Lock()
+	subs := make([]*subscription, 0, len(a.subs))
+	for s := range a.subs {
+		subs = append(subs, s)
+	}
+	a.mu.Unlock()
+	for _, s := range subs {
+		s.stop()
+	}
+	if a.owned {
+		if err := a.client.Close(); err != nil && !errors.Is(err, goredis.ErrClosed) {
+			return fmt.Errorf("strata/redis: close: %w", err)
+		}
+	}
+	return nil
+}
+
+// full checks key and returns it with the prefix. As everywhere in Strata, the key
+// is checked as given: the prefix does not count against adapter.MaxKeyLen (Redis
+// itself takes keys up to 512MB).
+func (a *Adapter) full(key string) (string, error) {
+	if err := adapter.CheckKey(key); err != nil {
+		return "", err
+	}
+	if a.prefix == "" {
+		return key, nil
+	}
+	return a.prefix + key, nil
+}
+
+// fullKeys checks keys and returns them prefixed.
+func (a *Adapter) fullKeys(keys []string) ([]string, error) {
+	if err := adapter.CheckKeys(keys); err != nil {
+		return nil, err
+	}
+	if a.prefix == "" {
+		return keys, nil
+	}
+	// One allocation for all the prefixed keys: they are substrings of one string.
+	n := 0
+	for _, k := range keys {
+		n += len(a.prefix) + len(k)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, k := range keys {
+		b.WriteString(a.prefix)
+		b.WriteString(k)
+	}
+	all := b.String()
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		end := len(a.prefix) + len(k)
+		out[i], all = all[:end], all[end:]
+	}
+	return out, nil
+}
+
+// begin runs the checks every single-key call starts with.
+func (a *Adapter) begin(ctx context.Context, key string) (string, error) {
+	if a.closed.Load() {
+		return "", adapter.ErrClosed
+	}
+	full, err := a.full(key)
+	if err != nil {
+		return "", err
+	}
+	return full, adapter.CheckContext(ctx)
+}
+
+// fail turns a go-redis error on key into Strata's: redis.Nil becomes NotFound,
+// a closed client ErrClosed, and an error after ctx ended wraps ctx's error.
+func (a *Adapter) fail(ctx context.Context, op, key string, err error) error {
+	if errors.Is(err, goredis.Nil) {
+		return adapter.NotFound(key)
+	}
+	err = a.wrap(ctx, op, err)
+	if key == "" {
+		return err
+	}
+	return &adapter.KeyError{Key: key, Err: err}
+}
+
+// wrap names op in err and makes ctx's end and a closed client recognisable.
+func (a *Adapter) wrap(ctx context.Context, op string, err error) error {
+	if a.closed.Load() {
+		return fmt.Errorf("strata/redis: %s: %w", op, adapter.ErrClosed)
+	}
+	if errors.Is(err, goredis.ErrClosed) {
+		return fmt.Errorf("strata/redis: %s: %w: the go-redis client was closed (%w)", op, adapter.ErrClosed, err)
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("strata/redis: %s: %w (%w)", op, cerr, err)
+	}
+	return fmt.Errorf("strata/redis: %s: %w", op, err)
+}
+
+// Get returns the value under key with one GET, or an error wrapping
+// adapter.ErrNotFound. With grace, a value past its logical expiry is a miss.
+func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
+	full, err := a.begin(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	b, err := a.client.Get(ctx, full).Bytes()
+	if err != nil {
+		return nil, a.fail(ctx, "GET", key, err)
+	}
+	if a.grace > 0 {
+		return unwrap(key, b, nowMS())
+	}
+	return b, nil
+}
+
+// Set stores value under key with one SET (PX ttl, or no expiry for
+// adapter.NoExpiration). With grace, Redis keeps the key ttl+grace and the value
+// carries its logical expiry.
+func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := adapter.CheckTTL(ttl); err != nil {
+		return err
+	}
+	full, err := a.begin(ctx, key)
+	if err != nil {
+		return err
+	}
+	if err := a.client.Process(ctx, a.setCmd(ctx, full, value, ttl, nowMS())); err != nil {
+		return a.fail(ctx, "SET", key, err)
+	}
+	return nil
+}
+
+// setCmd builds the SET of value under the prefixed key full.
+func (a *Adapter) setCmd(ctx context.Context, full string, value []byte, ttl time.Duration, now int64) *goredis.StatusCmd {
+	if value == nil {
+		value = []byte{} // go-redis would write a nil []byte as "" too; be explicit
+	}
+	var keepMS int64
+	if a.grace > 0 {
+		expiry, keep := a.expiryFor(now, ttl)
+		value = withHeader(value, expiry)
+		keepMS = int64(keep / time.Millisecond)
+	} else if ttl != adapter.NoExpiration {
+		keepMS = ms(ttl)
+	}
+	if keepMS > 0 {
+		return goredis.NewStatusCmd(ctx, "set", full, value, "px", keepMS)
+	}
+	return goredis.NewStatusCmd(ctx, "set", full, value)
+}
+
+// Remove deletes keys with one UNLINK (on a Cluster, one per hash slot, pipelined
+// to every node in parallel) and reports whether every distinct key existed. With
+// grace, a script does the same and does not count keys past their logical expiry.
+func (a *Adapter) Remove(ctx context.Context, keys ...string) (bool, error) {
+	if a.closed.Load() {
+		return false, adapter.ErrClosed
+	}
+	full, err := a.fullKeys(keys)
+	if err != nil {
+		return false, err
+	}
+	if err := adapter.CheckContext(ctx); err != nil {
+		return false, err
+	}
+	full = dedupe(full)
+	if len(full) == 0 {
+		return true, nil
+	}
+	n, err := a.remove(ctx, full)
+	if err != nil {
+		if len(keys) == 1 {
+			return false, a.fail(ctx, "UNLINK", keys[0], err)
+		}
+		return false, a.wrap(ctx, "UNLINK", err)
+	}
+	return n == int64(len(full)), nil
+}
+
+// dedupe returns keys without repeats, in first-seen order.
+func dedupe(keys []string) []string {
+	if len(keys) < 2 {
+		return keys
+	}
+	if len(keys) == 2 {
+		if keys[0] == keys[1] {
+			return keys[:1]
+		}
+		return keys
+	}
+	seen := make(map[string]struct{}, len(keys))
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if _, dup := seen[k]; !dup {
+			seen[k] = struct{}{}
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// UpdateTimeout sets key's expiry to now+ttl (none for adapter.NoExpiration) and
+// returns its value, atomically in one round trip: GETEX PX / GETEX PERSIST without
+// grace, a Lua script with grace (which also revives a key that expired less than
+// grace ago).
+func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) ([]byte, error) {
+	if err := adapter.CheckTTL(ttl); err != nil {
+		return nil, err
+	}
+	full, err := a.begin(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if a.grace == 0 {
+		b, err := a.client.GetEx(ctx, full, redisTTL(ttl)).Bytes()
+		if err != nil {
+			return nil, a.fail(ctx, "GETEX", key, err)
+		}
+		return b, nil
+	}
+	res, err := updateScript.Run(ctx, a.client, []string{full}, a.updateArgs(nowMS(), ttl)...).Result()
+	if err != nil {
+		return nil, a.fail(ctx, "UpdateTimeout script", key, err)
+	}
+	switch v := res.(type) {
+	case string:
+		return []byte(v), nil
+	case int64:
+		return nil, &adapter.KeyError{Key: key, Err: errNoHeader}
+	default:
+		return nil, &adapter.KeyError{Key: key, Err: fmt.Errorf("strata/redis: UpdateTimeout script returned %T", res)}
+	}
+}
+
+// GetWithTTL returns the value under key and its remaining time to live
+// (adapter.NoExpiration when it has none) in one round trip: GET and PTTL
+// pipelined, or just GET with grace, whose header holds the expiry.
+func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {
+	full, err := a.begin(ctx, key)
+	if err != nil {
+		return nil, 0, err
+	}
+	if a.grace > 0 {
+		b, err := a.client.Get(ctx, full).Bytes()
+		if err != nil {
+			return nil, 0, a.fail(ctx, "GET", key, err)
+		}
+		now := nowMS()
+		payload, err := unwrap(key, b, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		expiry, _, _ := parseHeader(b)
+		if expiry == 0 {
+			return payload, adapter.NoExpiration, nil
+		}
+		return payload, time.Duration(expiry-now) * time.Millisecond, nil
+	}
+	pipe := a.client.Pipeline()
+	get := pipe.Get(ctx, full)
+	pttl := pipe.PTTL(ctx, full)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, 0, a.fail(ctx, "GET+PTTL", key, err)
+	}
+	b, err := get.Bytes()
+	if err != nil {
+		return nil, 0, a.fail(ctx, "GET", key, err)
+	}
+	switch d := pttl.Val(); {
+	case d == -1:
+		return b, adapter.NoExpiration, nil
+	case d < 0:
+		return nil, 0, adapter.NotFound(key) // expired between GET and PTTL
+	default:
+		return b, d, nil
+	}
+}
+
+// Ping checks that the server answers (on a Cluster, every master).
+func (a *Adapter) Ping(ctx context.Context) error {
+	if a.closed.Load() {
+		return adapter.ErrClosed
+	}
+	if err := adapter.CheckContext(ctx); err != nil {
+		return err
+	}
+	var err error
+	switch a.topo {
+	case cluster:
+		err = a.cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+			return c.Ping(ctx).Err()
+		})
+	default:
+		err = a.client.Ping(ctx).Err()
+	}
+	if err != nil {
+		return a.wrap(ctx, "PING", err)
+	}
+	return nil
+}

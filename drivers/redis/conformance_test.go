@@ -1,0 +1,42 @@
+package redis
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL
+	. "github.com/onsi/gomega"    //nolint:revive // Gomega's DSL
+
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/conformance"
+	"github.com/stratacache/strata/drivers/redis/redistest"
+)
+
+// conformanceGrace is the revival window of the grace configuration: a few of the
+// suite's 50ms units, as conformance.Harness recommends.
+const conformanceGrace = 400 * time.Millisecond
+
+// harness gives every spec a fresh adapter with a random prefix over one shared
+// client per topology; the adapters never close that client.
+func harness(t *testing.T, rawURL string, grace time.Duration) conformance.Harness {
+	rdb := client(t, rawURL)
+	return conformance.Harness{
+		New: func(context.Context) (adapter.Adapter, error) {
+			return New(rdb, &Options{Prefix: redistest.RandomPrefix(), Grace: grace})
+		},
+		Grace: grace,
+	}
+}
+
+// TestConformance runs the conformance suite against every topology in one Ginkgo
+// run (Ginkgo allows one RunSpecs per test binary).
+func TestConformance(t *testing.T) {
+	conformance.DescribeAdapter("redis standalone", harness(t, serverURL(t), 0))
+	conformance.DescribeAdapter("redis standalone with grace", harness(t, serverURL(t), conformanceGrace))
+	conformance.DescribeAdapter("redis cluster", harness(t, sharedCluster(t).URL(), 0))
+	conformance.DescribeAdapter("redis cluster with grace", harness(t, sharedCluster(t).URL(), conformanceGrace))
+	conformance.DescribeAdapter("redis sentinel", harness(t, sharedSentinel(t).URL(), 0))
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "redis conformance")
+}

@@ -1,0 +1,135 @@
+// Package redis is Strata's Redis driver, built on a go-redis v9 UniversalClient:
+// a standalone server, a Sentinel-managed master, or a Redis Cluster.
+//
+// # Two ways in
+//
+// Wrap a client you own with [New]; the adapter never closes it:
+//
+//	rdb := goredis.NewClient(&goredis.Options{Addr: "cache:6379", ContextTimeoutEnabled: true})
+//	a, err := redis.New(rdb, &redis.Options{Prefix: "app:"})
+//	users := adapter.New(a, &adapter.Options[User]{Prefix: "users:"})
+//
+// Set ContextTimeoutEnabled on such a client: go-redis then bounds each network wait
+// by the ctx's deadline, and without it only by ReadTimeout/WriteTimeout. (go-redis
+// never watches for cancellation: a ctx cancelled mid-call ends the call at its
+// deadline or ReadTimeout, 3s by default. A ctx that has already ended is refused
+// before any I/O.)
+//
+// Or open one from a URL with [Open] (or registry.Open, after importing this package
+// or drivers/all). The adapter then owns its client (Close closes it), the client has
+// ContextTimeoutEnabled, and Open pings the server within open_timeout (3s, bounded
+// also by ctx) so that a wrong address or password fails at start-up, naming the
+// address but never the password. lazy=true skips the ping.
+//
+// # URLs
+//
+//	redis://[user:password@]host[:6379][/db][?param=value&...]
+//	rediss://...                                   the same, over TLS
+//	redis+cluster://[user:password@]host1:7000,host2:7001[?...]
+//	rediss+cluster://...                           Cluster over TLS
+//	redis+sentinel://[user:password@]host1:26379[,host2:26379]/master[/db][?...]
+//	rediss+sentinel://...                          Sentinel and master over TLS
+//
+// Ports default to 6379 (26379 for sentinels), but in a list of hosts give each its
+// port (Go's URL parser reads what follows the last colon as the port). More hosts
+// can also be given with addr=host:port, which is the way to list several IPv6
+// hosts: redis+cluster://[::1]:7000?addr=[::1]:7001.
+// For Sentinel, the user info authenticates to the master and its replicas;
+// sentinel_auth=true sends the same credentials to the sentinels as well.
+// Credentials are only accepted in the user info, never as query parameters.
+//
+// Strata's parameters:
+//
+//	prefix=app:                       Options.Prefix: namespace of every key
+//	grace=30s                         Options.Grace: revival window (default 0)
+//	lazy=true                         do not ping at open
+//	open_timeout=3s                   bound of the ping at open
+//	allow_clear_without_prefix=true   Options.AllowClearWithoutPrefix
+//	invalidation_channel=name         Options.InvalidationChannel
+//	sentinel_auth=true                redis+sentinel only, see above
+//
+// Every other parameter is handed to go-redis's own URL parser (ParseURL,
+// ParseClusterURL, ParseFailoverURL), which accepts, among others, pool_size,
+// min_idle_conns, max_idle_conns, max_active_conns, pool_timeout, dial_timeout,
+// read_timeout, write_timeout (durations; a bare number means seconds), max_retries,
+// client_name, protocol and, with TLS, skip_verify. An unknown parameter is an error.
+//
+// # Commands
+//
+// Every operation is one round trip: Get is GET; Set is SET PX (or SET without
+// expiry for adapter.NoExpiration; sub-millisecond TTLs round up to 1ms); Remove is
+// one UNLINK of the distinct keys, whose count says whether all existed;
+// UpdateTimeout is GETEX PX or GETEX PERSIST; GetWithTTL pipelines GET and PTTL;
+// GetMany is MGET; SetMany is a pipeline of SET PX (not a transaction); Clear is
+// SCAN MATCH prefix* with UNLINK, page by page, never FLUSHDB or FLUSHALL, and it
+// refuses to run without a prefix unless Options.AllowClearWithoutPrefix is set.
+// A missing key is adapter.ErrNotFound naming the key; redis.Nil never escapes.
+//
+// # Cluster
+//
+// On a Cluster, GetMany and Remove group keys by hash slot ([Slot]) and send one MGET
+// or UNLINK per slot, all in one pipeline that go-redis splits by node and sends in
+// parallel; Clear scans every master. Keys spread over the cluster by default. To
+// keep related keys together, give them a hashtag: a prefix such as "{app}:" puts
+// all of the adapter's keys in one slot (batches become single commands, but one
+// node holds and serves them all); a per-entity tag such as "user:{42}:profile"
+// keeps one entity's keys together.
+//
+// # Grace
+//
+// With Options.Grace > 0 a key expires logically after its TTL but stays in Redis
+// ttl+grace, so UpdateTimeout can revive it within grace. The logical expiry travels
+// with the value, in a 9-byte header before the codec's bytes:
+//
+//	byte 0      0xA7 (header format, version 1)
+//	bytes 1..8  expiry in Unix milliseconds, big-endian uint64; 0 = none
+//	bytes 9..   the value
+//
+// Get, GetMany and GetWithTTL compare it with the local clock (keep the clocks of
+// processes sharing keys in sync); UpdateTimeout and Remove run small Lua scripts
+// that read and rewrite it atomically. A value without a valid header (written by
+// another program, or by an adapter without grace) is an error wrapping
+// adapter.ErrCodec that names the key, never garbage. Every adapter sharing keys
+// must therefore use the same grace setting.
+//
+// With grace 0 (the default) values are stored exactly as the codec produced them,
+// with native Redis TTLs: what a Cache[string] with serializer.Raw writes is a plain
+// Redis string that redis-cli GET prints, and a string another client SETs is
+// readable.
+//
+// # Invalidation
+//
+// The adapter is an adapter.Invalidator for layered caches: Publish sends the changed
+// keys on a pub/sub channel ("strata:invalidate:" + Prefix unless
+// Options.InvalidationChannel says otherwise) and Subscribe delivers other
+// processes' messages. A message is one binary string:
+//
+//	byte 0       1 (message format version)
+//	bytes 1..16  the publishing Adapter's random instance id ([Adapter.InstanceID])
+//	then per key a uvarint length and the key's bytes (keys may hold any bytes)
+//
+// Subscribe skips the messages its own Adapter published (its caller already knows
+// about them); [Adapter.SubscribeAll] delivers every message with the publisher's
+// id. go-redis reconnects and re-subscribes after a failure; because messages
+// published meanwhile are lost, onReset is called when the connection fails and
+// again when it is back, and subscribers drop everything they hold. An idle
+// subscription PINGs every 30s to notice silent network failures.
+//
+// Why pub/sub rather than RESP3 client tracking (CLIENT TRACKING, which go-redis's own
+// client-side cache uses)? Tracking invalidates what a connection has read, per
+// connection and per node, to feed a cache inside the client; delivering it to an
+// arbitrary L1 such as drivers/layered's would mean reading every key through
+// tracked connections on every node, keeping them tracked across reconnects and
+// failovers, and a server-side tracking table that grows with the keys clients read
+// (or, in broadcast mode, a notification for every write under a prefix). Pub/sub is
+// one subscribed connection per process, works the same on standalone, Sentinel and
+// Cluster (a PUBLISH reaches subscribers on every node) and on Redis-compatible
+// servers without tracking, costs the server nothing per key read, and carries
+// exactly the keys the writer changed. Its limit: writes by programs that do not
+// Publish go unseen, which is why layered caches also bound their L1 TTL.
+//
+// # Dependency injection
+//
+// [ProviderSet] provides a *Adapter from a [URL]; [ClientProviderSet] wraps a client
+// the injector provides. Both return cleanups that close the adapter.
+package redis

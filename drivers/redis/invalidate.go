@@ -1,0 +1,335 @@
+package redis
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/stratacache/strata/adapter"
+)
+
+// The invalidation message, published on the adapter's channel (Options.InvalidationChannel,
+// by default "strata:invalidate:" + Prefix):
+//
+//	byte 0       invalidationVersion (1)
+//	bytes 1..16  the publishing Adapter's instance id (random, see InstanceID)
+//	then, for each key: its length as a uvarint, then its bytes
+//
+// Keys are the keys given to Publish (without the adapter's prefix) and may hold any
+// bytes. A subscriber that cannot decode a message calls onReset.
+const (
+	invalidationVersion byte = 1
+	idLen                    = 16
+)
+
+// Subscription health: after pingInterval without traffic the subscriber sends a
+// PING; if nothing arrives within another pingInterval the connection is presumed
+// dead (a silent network failure), dropped and re-established, with a reset.
+var (
+	pingInterval = 30 * time.Second
+	minBackoff   = 50 * time.Millisecond
+	maxBackoff   = time.Second
+)
+
+// InstanceID returns this Adapter's random identifier (32 hex digits), carried by
+// every invalidation it publishes. SubscribeAll passes it to its callback so
+// subscribers can tell their own messages from other processes'.
+func (a *Adapter) InstanceID() string { return a.idHex }
+
+// Channel returns the pub/sub channel Publish and Subscribe use.
+func (a *Adapter) Channel() string { return a.channel }
+
+// encodeInvalidation builds the message announcing keys.
+func encodeInvalidation(id [idLen]byte, keys []string) []byte {
+	n := 1 + idLen
+	for _, k := range keys {
+		n += binary.MaxVarintLen64 + len(k)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, invalidationVersion)
+	b = append(b, id[:]...)
+	for _, k := range keys {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+	}
+	return b
+}
+
+// decodeInvalidation reads a message built by encodeInvalidation.
+func decodeInvalidation(s string) (id [idLen]byte, keys []string, err error) {
+	if len(s) < 1+idLen || s[0] != invalidationVersion {
+		return id, nil, errors.New("strata/redis: malformed invalidation message (unknown version or too short)")
+	}
+	copy(id[:], s[1:1+idLen])
+	rest := s[1+idLen:]
+	for len(rest) > 0 {
+		n, w := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
+		if w <= 0 || n > uint64(len(rest)-w) {
+			return id, nil, errors.New("strata/redis: malformed invalidation message (bad key length)")
+		}
+		keys = append(keys, rest[w:w+int(n)])
+		rest = rest[w+int(n):]
+	}
+	return id, keys, nil
+}
+
+// Publish tells every subscriber of the adapter's channel, in every process, that
+// keys changed: one PUBLISH, whose message carries the keys and InstanceID. On a
+// Cluster the message reaches subscribers on every node. Publishing no keys does
+// nothing.
+func (a *Adapter) Publish(ctx context.Context, keys ...string) error {
+	if a.closed.Load() {
+		return adapter.ErrClosed
+	}
+	if err := adapter.CheckKeys(keys); err != nil {
+		return err
+	}
+	if err := adapter.CheckContext(ctx); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := a.client.Publish(ctx, a.channel, encodeInvalidation(a.id, keys)).Err(); err != nil {
+		return a.wrap(ctx, "PUBLISH "+a.channel, err)
+	}
+	return nil
+}
+
+// Subscribe calls onInvalidate with the keys other adapters publish on the channel
+// (messages this Adapter published itself are skipped: its caller already knows),
+// and onReset whenever messages may have been lost: when the connection fails and
+// again when it has been re-established (go-redis reconnects and re-subscribes on
+// its own). A subscriber should then drop everything it caches. Both callbacks run
+// on the subscription's goroutine, one at a time; keep them quick.
+//
+// Subscribe returns once the server has confirmed the subscription, or with an
+// error if it cannot subscribe (or ctx ends first). ctx bounds only that wait;
+// stop ends the subscription and waits for its goroutine, as does Close.
+func (a *Adapter) Subscribe(ctx context.Context, onInvalidate func(keys []string), onReset func()) (stop func(), err error) {
+	var deliver func([idLen]byte, []string)
+	if onInvalidate != nil {
+		deliver = func(id [idLen]byte, keys []string) {
+			if id != a.id {
+				onInvalidate(keys)
+			}
+		}
+	}
+	return a.subscribe(ctx, deliver, onReset)
+}
+
+// SubscribeAll is Subscribe without the filter: onInvalidate receives every
+// message, this Adapter's own included, with the publisher's InstanceID.
+func (a *Adapter) SubscribeAll(ctx context.Context, onInvalidate func(publisher string, keys []string), onReset func()) (stop func(), err error) {
+	var deliver func([idLen]byte, []string)
+	if onInvalidate != nil {
+		deliver = func(id [idLen]byte, keys []string) { onInvalidate(hex.EncodeToString(id[:]), keys) }
+	}
+	return a.subscribe(ctx, deliver, onReset)
+}
+
+// subscription is one Subscribe call's goroutine and connection.
+type subscription struct {
+	a       *Adapter
+	deliver func([idLen]byte, []string)
+	onReset func()
+
+	mu sync.Mutex
+	ps *goredis.PubSub
+
+	ctx      context.Context // ends when stopped, to abandon dials in progress
+	cancel   context.CancelFunc
+	quit     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+func (a *Adapter) subscribe(ctx context.Context, deliver func([idLen]byte, []string), onReset func()) (func(), error) {
+	if a.closed.Load() {
+		return nil, adapter.ErrClosed
+	}
+	if err := adapter.CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	if deliver == nil {
+		deliver = func([idLen]byte, []string) {}
+	}
+	if onReset == nil {
+		onReset = func() {}
+	}
+	s := &subscription{
+		a:       a,
+		deliver: deliver,
+		onReset: onReset,
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.ps = a.client.Subscribe(ctx, a.channel)
+	a.mu.Lock()
+	if a.closed.Load() {
+		a.mu.Unlock()
+		_ = s.ps.Close()
+		return nil, adapter.ErrClosed
+	}
+	a.subs[s] = struct{}{}
+	a.mu.Unlock()
+
+	ready := make(chan error, 1)
+	go s.run(ready)
+	select {
+	case err := <-ready:
+		if err != nil {
+			s.stop()
+			return nil, a.wrap(ctx, "SUBSCRIBE "+a.channel, err)
+		}
+		return s.stop, nil
+	case <-ctx.Done():
+		s.stop()
+		return nil, adapter.CheckContext(ctx)
+	}
+}
+
+// stop ends the subscription and waits for its goroutine. It may be called more
+// than once, from any goroutine but the subscription's own callbacks.
+func (s *subscription) stop() {
+	s.stopOnce.Do(func() {
+		close(s.quit)
+		s.cancel()
+		s.mu.Lock()
+		_ = s.ps.Close()
+		s.mu.Unlock()
+		s.a.mu.Lock()
+		delete(s.a.subs, s)
+		s.a.mu.Unlock()
+	})
+	<-s.done
+}
+
+func (s *subscription) stopped() bool {
+	select {
+	case <-s.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *subscription) pubsub() *goredis.PubSub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ps
+}
+
+// sleep waits d, or less if the subscription is stopped; it reports whether to go on.
+func (s *subscription) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.quit:
+		return false
+	}
+}
+
+// run receives until stopped. ready gets the outcome of the first subscription.
+func (s *subscription) run(ready chan<- error) {
+	defer close(s.done)
+	ctx := s.ctx
+	confirmed := false // the first confirmation arrived (Subscribe returned)
+	healthy := false   // subscribed now, with no failure seen since
+	pinged := false    // a PING is waiting for its answer
+	backoff := minBackoff
+	lost := func() {
+		if healthy {
+			healthy = false
+			s.onReset()
+		}
+	}
+	for {
+		msg, err := s.pubsub().ReceiveTimeout(ctx, pingInterval)
+		if s.stopped() {
+			return
+		}
+		if err != nil {
+			if !confirmed {
+				ready <- err
+				return
+			}
+			if isTimeout(err) && healthy {
+				if !pinged {
+					pinged = true
+					if s.pubsub().Ping(ctx) == nil {
+						continue
+					}
+				}
+				// No answer to a PING: drop the connection and subscribe anew.
+				pinged = false
+				lost()
+				s.renew()
+				continue
+			}
+			pinged = false
+			lost()
+			if !s.sleep(backoff) {
+				return
+			}
+			backoff = min(2*backoff, maxBackoff)
+			continue
+		}
+		pinged = false
+		switch m := msg.(type) {
+		case *goredis.Subscription:
+			if m.Kind != "subscribe" {
+				continue
+			}
+			backoff = minBackoff
+			if !confirmed {
+				confirmed, healthy = true, true
+				ready <- nil
+				continue
+			}
+			// go-redis re-subscribed after a reconnect: whatever was published
+			// meanwhile is lost.
+			healthy = true
+			s.onReset()
+		case *goredis.Message:
+			id, keys, err := decodeInvalidation(m.Payload)
+			if err != nil {
+				s.onReset() // it may have been an invalidation we cannot read
+				continue
+			}
+			if len(keys) > 0 {
+				s.deliver(id, keys)
+			}
+		}
+	}
+}
+
+// renew replaces the subscription's connection with a new one.
+func (s *subscription) renew() {
+	s.mu.Lock()
+	old := s.ps
+	s.mu.Unlock()
+	_ = old.Close()
+	ps := s.a.client.Subscribe(s.ctx, s.a.channel) // may dial: not under s.mu
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped() {
+		_ = ps.Close()
+		return
+	}
+	s.ps = ps
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

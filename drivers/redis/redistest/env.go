@@ -1,0 +1,139 @@
+package redistest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EnvURL names the environment variable that points tests at an existing
+// Redis instead of throwaway servers, e.g.
+//
+//	STRATA_TEST_REDIS_URL=redis://:secret@10.0.0.5:6379/15 go test ./...
+//
+// That server is shared (with other test runs, maybe with people), so tests
+// using it must confine themselves to the key prefix ServerURL returns; it is
+// never flushed.
+const EnvURL = "STRATA_TEST_REDIS_URL"
+
+// ServerURL returns a Redis URL for a test, and a key prefix the test must
+// put in front of every key it writes (e.g. via adapter.Options.Prefix).
+//
+// When STRATA_TEST_REDIS_URL is set, it returns that URL unchanged and a
+// fresh random prefix such as "strata-test:3f9c2a71d4e8b605:"; at the end of
+// the test the keys under that prefix are removed (SCAN + UNLINK), and
+// nothing else is touched — no FLUSHDB, no FLUSHALL. Otherwise it starts a
+// throwaway server with StartServer and returns its URL, still with a random
+// prefix so tests behave the same in both modes.
+func ServerURL(t TB) (serverURL, prefix string) {
+	t.Helper()
+	prefix = RandomPrefix()
+	if env := os.Getenv(EnvURL); env != "" {
+		t.Cleanup(func() {
+			n, err := deletePrefix(env, prefix)
+			if err != nil {
+				t.Logf("redistest: could not remove test keys %s* from %s: %v", prefix, EnvURL, err)
+				return
+			}
+			if n > 0 {
+				t.Logf("redistest: removed %d test keys %s* from %s", n, prefix, EnvURL)
+			}
+		})
+		return env, prefix
+	}
+	return StartServer(t, nil).URL(), prefix
+}
+
+// RandomPrefix returns "strata-test:<16 hex digits>:", a key prefix no
+// other test will use. It contains no glob characters, so it is safe in
+// SCAN MATCH.
+func RandomPrefix() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return "strata-test:" + hex.EncodeToString(b[:]) + ":"
+}
+
+// deletePrefix removes the keys under prefix from the server at rawURL. Only
+// redis:// and rediss:// are understood; a rediss:// server must have a
+// certificate the system trusts.
+func deletePrefix(rawURL, prefix string) (int, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return 0, fmt.Errorf("parse %s: %w", EnvURL, err)
+	}
+	info := dialInfo{addr: u.Host}
+	if u.Port() == "" {
+		info.addr = net.JoinHostPort(u.Hostname(), "6379")
+	}
+	switch u.Scheme {
+	case "redis":
+	case "rediss":
+		info.tls = &tls.Config{ServerName: u.Hostname()}
+	default:
+		return 0, fmt.Errorf("scheme %q: only redis:// and rediss:// are supported", u.Scheme)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rc, err := dialRESP(ctx, info, 5*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	if pw, ok := u.User.Password(); ok {
+		args := []string{"AUTH", pw}
+		if name := u.User.Username(); name != "" {
+			args = []string{"AUTH", name, pw}
+		}
+		if _, err := rc.do(ctx, args...); err != nil {
+			return 0, fmt.Errorf("AUTH: %w", err)
+		}
+	}
+	if db := strings.Trim(u.Path, "/"); db != "" && db != "0" {
+		if _, err := strconv.Atoi(db); err != nil {
+			return 0, fmt.Errorf("database %q is not a number", db)
+		}
+		if _, err := rc.do(ctx, "SELECT", db); err != nil {
+			return 0, fmt.Errorf("SELECT: %w", err)
+		}
+	}
+	removed := 0
+	cursor := "0"
+	for {
+		v, err := rc.do(ctx, "SCAN", cursor, "MATCH", prefix+"*", "COUNT", "1000")
+		if err != nil {
+			return removed, fmt.Errorf("SCAN: %w", err)
+		}
+		arr, ok := v.([]any)
+		if !ok || len(arr) != 2 {
+			return removed, fmt.Errorf("SCAN: unexpected reply %v", v)
+		}
+		cursor, _ = arr[0].(string)
+		keys, _ := arr[1].([]any)
+		if len(keys) > 0 {
+			args := []string{"UNLINK"}
+			for _, k := range keys {
+				if ks, ok := k.(string); ok {
+					args = append(args, ks)
+				}
+			}
+			n, err := rc.do(ctx, args...)
+			if err != nil {
+				return removed, fmt.Errorf("UNLINK: %w", err)
+			}
+			if c, ok := n.(int64); ok {
+				removed += int(c)
+			}
+		}
+		if cursor == "0" {
+			return removed, nil
+		}
+	}
+}

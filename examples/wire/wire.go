@@ -1,0 +1,17 @@
+//go:build wireinject
+
+package main
+
+import (
+	"context"
+
+	"github.com/google/wire"
+	"github.com/stratacache/strata/registry"
+)
+
+// InitializeApp builds the App from the environment's Strata configuration; cleanup
+// closes the cache.
+func InitializeApp(ctx context.Context) (*App, func(), error) {
+	wire.Build(registry.ProviderSet, NewApp)
+	return nil, nil, nil
+}
