@@ -233,6 +233,22 @@ func BenchmarkRistrettoGetParallel(b *testing.B) {
 	})
 }
 
+func BenchmarkRistrettoGetCopyParallel(b *testing.B) {
+	rc := newRistretto(b, benchTTL)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			v, ok := rc.Get(benchKeyList[i%benchKeys])
+			if !ok {
+				panic("miss")
+			}
+			_ = bytes.Clone(v)
+			i++
+		}
+	})
+}
+
 func BenchmarkAdapterGetParallel(b *testing.B) {
 	a := newBenchAdapter(b)
 	ctx := context.Background()

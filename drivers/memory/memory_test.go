@@ -433,11 +433,15 @@ func TestTooLarge(t *testing.T) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
 	}
-	// Just under the bound fits, just over does not.
-	limit := int(64<<10 - memory.EntryOverhead - 1)
-	mustSet(t, a, "k", make([]byte, limit-len("k")-8192), time.Hour)
-	if err := a.Set(bg, "k", make([]byte, limit), time.Hour); !errors.Is(err, memory.ErrTooLarge) {
-		t.Errorf("Set(just over) = %v", err)
+	// Under the bound fits; a value that with its key and overhead comes to exactly
+	// MaxCost does not, once its header and the allocator's rounding are counted.
+	limit := int(64<<10 - memory.EntryOverhead)
+	mustSet(t, a, "k", make([]byte, limit-len("k")-16<<10), time.Hour)
+	mustGet(t, a, "k", make([]byte, limit-len("k")-16<<10))
+	for _, n := range []int{limit - len("k"), limit - len("k") - 2, limit} {
+		if err := a.Set(bg, "k", make([]byte, n), time.Hour); !errors.Is(err, memory.ErrTooLarge) {
+			t.Errorf("Set(%d bytes) = %v; want ErrTooLarge", n, err)
+		}
 	}
 	err = a.SetMany(bg, map[string][]byte{"small": []byte("s"), "big": make([]byte, 1<<20)}, time.Hour)
 	if !errors.Is(err, memory.ErrTooLarge) {
@@ -782,7 +786,7 @@ func TestEntryOverhead(t *testing.T) {
 	const n = 100_000
 	a := open(t, &memory.Options{MaxCost: 1 << 40, NumCounters: 1 << 10})
 	before := heap()
-	value := make([]byte, 7) // with a 9-byte key: 16 bytes, an exact size class
+	value := make([]byte, 5) // with a 9-byte key and the 2-byte header: 16 bytes, a size class
 	for i := range n {
 		mustSet(t, a, fmt.Sprintf("k%08d", i), value, time.Hour)
 	}
