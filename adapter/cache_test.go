@@ -180,3 +180,30 @@ func TestPrefixedKeyLongerThanMaxIsInvalid(t *testing.T) {
 		t.Fatalf("Set = %v", err)
 	}
 }
+
+// secondLookHits misses the first Get of a key and hits every later one, the way a
+// value stored by another process between GetOrSet's miss and its load would look.
+type secondLookHits struct {
+	adapter.Adapter
+	gets atomic.Int32
+}
+
+func (s *secondLookHits) Get(ctx context.Context, key string) ([]byte, error) {
+	if s.gets.Add(1) == 1 {
+		return nil, adapter.NotFound(key)
+	}
+	return s.Adapter.Get(ctx, key)
+}
+
+func TestGetOrSetSecondLookHitSkipsTheLoader(t *testing.T) {
+	ctx := context.Background()
+	m := newMemory(t)
+	if err := m.Set(ctx, "k", []byte("stored"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	c := adapter.New(&secondLookHits{Adapter: m}, &adapter.Options[string]{Codec: serializer.Raw[string]()})
+	v, err := c.GetOrSet(ctx, "k", 0, func(context.Context) (string, error) { return "loaded", nil })
+	if err != nil || v != "stored" {
+		t.Fatalf("GetOrSet = %q, %v; want the value found on the second look", v, err)
+	}
+}

@@ -80,7 +80,7 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 	// Another caller's load may have stored the value between our miss and the
 	// moment we registered this call: look once more, so load runs once per miss.
 	if v, err := c.Get(ctx, key); !errors.Is(err, ErrNotFound) {
-		cl.val, cl.err = v, err
+		cl.val, cl.err, returned = v, err, true
 		return
 	}
 	lctx := ctx

@@ -20,6 +20,9 @@ import (
 func init() {
 	registry.Register("leaky-test", func(_ context.Context, u *url.URL) (adapter.Adapter, error) {
 		pw, _ := u.User.Password()
+		if pw == "" {
+			pw = u.Query().Get("password")
+		}
 		return nil, fmt.Errorf("auth failed for password %s", pw)
 	})
 }
@@ -75,6 +78,13 @@ func TestFactoryErrorsAreScrubbed(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "auth failed") {
 		t.Fatalf("err = %v; the driver's own words should remain", err)
+	}
+}
+
+func TestQuerySecretsAreScrubbed(t *testing.T) {
+	_, err := registry.Open(context.Background(), "leaky-test://host?password=s3cret")
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("err = %v; want an error without the password", err)
 	}
 }
 

@@ -21,6 +21,9 @@ func ParseURL(rawURL string) (*url.URL, error) {
 		}
 		return nil, fmt.Errorf("strata: cannot parse cache URL %s: %v", Redact(rawURL), err)
 	}
+	if u.Opaque != "" {
+		return nil, fmt.Errorf(`strata: cache URL %s lacks "//" after the scheme: write e.g. "redis://host:6379/0"`, Redact(rawURL))
+	}
 	if u.Scheme == "" {
 		return nil, fmt.Errorf(`strata: cache URL %s has no scheme: use e.g. "memory://" or "redis://host:6379/0"`, Redact(rawURL))
 	}
@@ -28,16 +31,33 @@ func ParseURL(rawURL string) (*url.URL, error) {
 	return u, nil
 }
 
-// Redact returns rawURL with any password replaced by "xxxxx", for logs and errors. It
-// copes with URLs url.Parse rejects by hiding everything between "://" and the last "@"
-// before the path.
+// secretParams are query parameters whose values Redact hides, whatever the driver.
+var secretParams = []string{"password", "pass", "pwd", "secret", "token", "sentinel_password", "auth"}
+
+func isSecretParam(name string) bool {
+	name = strings.ToLower(name)
+	for _, s := range secretParams {
+		if name == s || strings.HasSuffix(name, "_"+s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Redact returns rawURL with any password replaced by "xxxxx", for logs and errors:
+// the user-info password and the values of query parameters such as password= or
+// token=. It copes with URLs url.Parse rejects by hiding everything between "://" and
+// the last "@" before the path.
 func Redact(rawURL string) string {
-	if u, err := url.Parse(rawURL); err == nil {
-		return u.Redacted()
+	if u, err := url.Parse(rawURL); err == nil && u.Opaque == "" {
+		return redactURL(u)
 	}
 	scheme, rest, ok := strings.Cut(rawURL, "://")
 	if !ok {
-		return "(unparseable URL)"
+		if strings.Contains(rawURL, "@") {
+			return "(unparseable URL with credentials)"
+		}
+		return rawURL
 	}
 	authority := rest
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
@@ -50,22 +70,67 @@ func Redact(rawURL string) string {
 	return scheme + "://xxxxx" + rest[at:]
 }
 
-// scrub hides u's password in err's text, a second line of defence for factories.
+func redactURL(u *url.URL) string {
+	q := u.Query()
+	hidden := false
+	for name := range q {
+		if isSecretParam(name) {
+			q[name] = []string{"xxxxx"}
+			hidden = true
+		}
+	}
+	if hidden {
+		c := *u
+		c.RawQuery = q.Encode()
+		u = &c
+	}
+	return u.Redacted()
+}
+
+// secrets lists what must never appear in an error about u.
+func secrets(u *url.URL) []string {
+	var s []string
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			s = append(s, pw)
+		}
+	}
+	for name, vs := range u.Query() {
+		if isSecretParam(name) {
+			for _, v := range vs {
+				if v != "" {
+					s = append(s, v)
+				}
+			}
+		}
+	}
+	return s
+}
+
+// scrub hides u's secrets in err's text, a second line of defence for factories.
 func scrub(err error, u *url.URL) error {
-	if u.User == nil {
+	var found []string
+	for _, s := range secrets(u) {
+		if strings.Contains(err.Error(), s) {
+			found = append(found, s)
+		}
+	}
+	if len(found) == 0 {
 		return err
 	}
-	pw, ok := u.User.Password()
-	if !ok || pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return &scrubbedError{err: err, secret: pw}
+	return &scrubbedError{err: err, secrets: found}
 }
 
 type scrubbedError struct {
-	err    error
-	secret string
+	err     error
+	secrets []string
 }
 
-func (e *scrubbedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.secret, "xxxxx") }
+func (e *scrubbedError) Error() string {
+	msg := e.err.Error()
+	for _, s := range e.secrets {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return msg
+}
 func (e *scrubbedError) Unwrap() error { return e.err }

@@ -13,6 +13,9 @@ func TestRedactHidesPasswords(t *testing.T) {
 		"redis://host:6379/0":                "redis://host:6379/0",
 		"redis://u:s3cret@ho st:bad/0":       "redis://xxxxx@ho st:bad/0",
 		"redis://u:s3cret@host:99999x/0?a=b": "redis://xxxxx@host:99999x/0?a=b",
+		"redis://host/0?password=s3cret":     "redis://host/0?password=xxxxx",
+		"redis://host/0?db_token=s3cret&a=1": "redis://host/0?a=1&db_token=xxxxx",
+		"redis:u:s3cret@h":                   "(unparseable URL with credentials)",
 	}
 	for in, want := range cases {
 		if got := registry.Redact(in); got != want {
@@ -30,6 +33,7 @@ func TestParseURLErrorsNeverShowThePassword(t *testing.T) {
 		"redis://u:s3cret@[::1/0",
 		"://u:s3cret@host",
 		"u:s3cret@host",
+		"redis:u:s3cret@h",
 	} {
 		_, err := registry.ParseURL(raw)
 		if err == nil {

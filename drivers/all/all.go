@@ -8,4 +8,5 @@ package all
 
 import (
 	_ "github.com/stratacache/strata/drivers/memory" // memory://
+	_ "github.com/stratacache/strata/drivers/redis"  // redis://, rediss://, redis+cluster://, redis+sentinel://
 )

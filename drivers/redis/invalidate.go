@@ -107,7 +107,8 @@ func (a *Adapter) Publish(ctx context.Context, keys ...string) error {
 // and onReset whenever messages may have been lost: when the connection fails and
 // again when it has been re-established (go-redis reconnects and re-subscribes on
 // its own). A subscriber should then drop everything it caches. Both callbacks run
-// on the subscription's goroutine, one at a time; keep them quick.
+// on the subscription's goroutine, one at a time; keep them quick, and do not call
+// stop or Close from inside them (both wait for that goroutine).
 //
 // Subscribe returns once the server has confirmed the subscription, or with an
 // error if it cannot subscribe (or ctx ends first). ctx bounds only that wait;
@@ -187,6 +188,9 @@ func (a *Adapter) subscribe(ctx context.Context, deliver func([idLen]byte, []str
 	case err := <-ready:
 		if err != nil {
 			s.stop()
+			if errors.Is(err, errStopped) {
+				err = adapter.ErrClosed // Close ran while we waited
+			}
 			return nil, a.wrap(ctx, "SUBSCRIBE "+a.channel, err)
 		}
 		return s.stop, nil
@@ -239,13 +243,23 @@ func (s *subscription) sleep(d time.Duration) bool {
 	}
 }
 
-// run receives until stopped. ready gets the outcome of the first subscription.
+// errStopped tells Subscribe that the subscription was stopped (by Close) before
+// the server confirmed it.
+var errStopped = errors.New("strata/redis: subscription stopped before it was confirmed")
+
+// run receives until stopped. ready gets the outcome of the first subscription,
+// exactly once.
 func (s *subscription) run(ready chan<- error) {
 	defer close(s.done)
 	ctx := s.ctx
 	confirmed := false // the first confirmation arrived (Subscribe returned)
-	healthy := false   // subscribed now, with no failure seen since
-	pinged := false    // a PING is waiting for its answer
+	defer func() {
+		if !confirmed {
+			ready <- errStopped
+		}
+	}()
+	healthy := false // subscribed now, with no failure seen since
+	pinged := false  // a PING is waiting for its answer
 	backoff := minBackoff
 	lost := func() {
 		if healthy {
@@ -260,6 +274,7 @@ func (s *subscription) run(ready chan<- error) {
 		}
 		if err != nil {
 			if !confirmed {
+				confirmed = true // reported: the deferred signal must not fire
 				ready <- err
 				return
 			}

@@ -258,12 +258,7 @@ func TestSubscribeResetsWhenTheServerRestarts(t *testing.T) {
 	}
 	// A reset must come after the outage was over: the re-subscription's
 	// confirmation, i.e. after the last failure and before "after" arrived.
-	iAfter := -1
-	for i, e := range events {
-		if e == "keys" {
-			iAfter = i
-		}
-	}
+	iAfter := slices.Index(events[1:], "keys") + 1 // events[0] is "before"
 	if iAfter < 1 || events[iAfter-1] != "reset" {
 		t.Errorf("events %v: want a reset right before the first message after the restart", events)
 	}
@@ -271,7 +266,7 @@ func TestSubscribeResetsWhenTheServerRestarts(t *testing.T) {
 
 func TestSubscribeNoticesASilentServer(t *testing.T) {
 	old := pingInterval
-	pingInterval = 200 * time.Millisecond
+	pingInterval = 250 * time.Millisecond
 	defer func() { pingInterval = old }()
 
 	ctx := ctxT(t)
