@@ -72,7 +72,7 @@ func Open(ctx context.Context, rawURL string) (adapter.Adapter, error) {
 	}
 	a, err := f(ctx, u)
 	if err != nil {
-		return nil, scrub(fmt.Errorf("strata: open %s: %w", redactURL(u), err), u)
+		return nil, scrub(fmt.Errorf("strata: open %s: %w", Redact(rawURL), err), u)
 	}
 	return a, nil
 }

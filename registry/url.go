@@ -50,6 +50,9 @@ func isSecretParam(name string) bool {
 // the last "@" before the path.
 func Redact(rawURL string) string {
 	if u, err := url.Parse(rawURL); err == nil && u.Opaque == "" {
+		if len(secrets(u)) == 0 {
+			return rawURL // nothing to hide; url.URL.String would turn "memory://" into "memory:"
+		}
 		return redactURL(u)
 	}
 	scheme, rest, ok := strings.Cut(rawURL, "://")
@@ -71,6 +74,9 @@ func Redact(rawURL string) string {
 }
 
 func redactURL(u *url.URL) string {
+	if len(secrets(u)) == 0 {
+		return u.String()
+	}
 	q := u.Query()
 	hidden := false
 	for name := range q {

@@ -53,7 +53,7 @@ func TestOpenBadURLs(t *testing.T) {
 		{"memory://localhost", "no user, host, path"},
 		{"memory://user:secret@/", "no user, host, path"},
 		{"memory:///some/path", "no user, host, path"},
-		{"memory:opaque", "no user, host, path"},
+		{"memory:opaque", `lacks "//"`},
 	} {
 		a, err := registry.Open(context.Background(), tc.url)
 		if err == nil {
