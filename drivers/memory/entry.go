@@ -1,0 +1,107 @@
+package memory
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/stratacache/strata/adapter"
+)
+
+// now is the adapter's clock: monotonic nanoseconds since New. time.Since on a time
+// with a monotonic reading costs one clock read, about half of time.Now, and wall
+// clock jumps do not move expiries.
+func (a *Adapter) now() int64 { return int64(time.Since(a.epoch)) }
+
+// enter registers a call with the close gate; nil means the adapter is closed.
+func (a *Adapter) enter() *slot { return a.gate.enter() }
+
+// leave ends a call. It keeps a reachable until the call is done with ristretto (see
+// the cleanup in New).
+func (a *Adapter) leave(s *slot) {
+	a.gate.leave(s)
+	runtime.KeepAlive(a)
+}
+
+// lock takes and returns key's write lock. Set, SetMany, Remove and UpdateTimeout hold
+// it for the key, which makes each of them atomic for that key; Get never takes it.
+func (a *Adapter) lock(key string) *stripe {
+	s := &a.stripes[a.stripeOf(key)]
+	s.Lock()
+	return s
+}
+
+// stripeOf returns the index of key's write lock.
+func (a *Adapter) stripeOf(key string) int {
+	return int(maphash.String(a.seed, key) % numStripes)
+}
+
+// ceilMS rounds a positive ttl up to whole milliseconds (saturating).
+func ceilMS(ttl time.Duration) time.Duration {
+	r := ttl % time.Millisecond
+	if r == 0 {
+		return ttl
+	}
+	if ttl > math.MaxInt64-time.Millisecond {
+		return math.MaxInt64 - math.MaxInt64%time.Millisecond
+	}
+	return ttl + time.Millisecond - r
+}
+
+// satAdd returns x+y for y >= 0, saturating at math.MaxInt64.
+func satAdd[T ~int64](x, y T) T {
+	if x > math.MaxInt64-y {
+		return math.MaxInt64
+	}
+	return x + y
+}
+
+// expiryAt returns the logical expiry of a value stored at now with ttl (> 0, rounded
+// up to whole milliseconds, or NoExpiration for none: 0).
+func (a *Adapter) expiryAt(now int64, ttl time.Duration) int64 {
+	if ttl == adapter.NoExpiration {
+		return 0
+	}
+	return satAdd(now, int64(ceilMS(ttl)))
+}
+
+// keepFor returns the TTL to give ristretto for e, now: until e's logical expiry plus
+// Grace, or 0 (for ever) if e does not expire. It is computed right before each
+// SetWithTTL, so that ristretto's expiry matches the logical one to within a
+// microsecond however long the write took: with Grace 0, Get relies on ristretto's
+// expiry check alone. ristretto reads 0 as "for ever" and a negative TTL as "drop the
+// write", so an entry that expired during the write gets 1ns.
+func (a *Adapter) keepFor(e *entry) time.Duration {
+	if e.expiry == 0 {
+		return 0
+	}
+	return max(satAdd(time.Duration(e.expiry-a.now()), a.grace), time.Nanosecond)
+}
+
+// newEntry copies key and value into a new entry, or returns an error wrapping
+// ErrTooLarge if it could never fit in MaxCost.
+func (a *Adapter) newEntry(key string, value []byte) (entry, error) {
+	n := headerLen + len(key) + len(value)
+	if int64(n)+EntryOverhead > a.opts.MaxCost {
+		return entry{}, a.tooLarge(key, len(value), int64(n)+EntryOverhead)
+	}
+	// slices.Grow allocates a whole size class, so cap(buf) is the memory used.
+	buf := slices.Grow([]byte(nil), n)
+	buf = binary.LittleEndian.AppendUint16(buf, uint16(len(key)-1)) // CheckKey: 1 <= len(key) <= 65536
+	buf = append(append(buf, key...), value...)
+	e := entry{buf: buf}
+	if cost := e.cost(); cost > a.opts.MaxCost {
+		return entry{}, a.tooLarge(key, len(value), cost)
+	}
+	return e, nil
+}
+
+func (a *Adapter) tooLarge(key string, valueLen int, cost int64) error {
+	return &adapter.KeyError{Key: key, Err: fmt.Errorf(
+		"%w: a %d-byte value costs %d bytes (with its key and %d bytes of overhead), more than MaxCost %d: raise max_cost or store smaller values",
+		ErrTooLarge, valueLen, cost, EntryOverhead, a.opts.MaxCost)}
+}

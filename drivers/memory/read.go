@@ -1,0 +1,88 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"github.com/stratacache/strata/adapter"
+)
+
+// Get returns a copy of the value stored under key, or an error wrapping
+// adapter.ErrNotFound when it is missing, expired or evicted. It takes no lock.
+func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
+	if ctx.Err() != nil {
+		return nil, adapter.CheckContext(ctx)
+	}
+	s := a.enter()
+	if s == nil {
+		return nil, errClosed
+	}
+	if err := adapter.CheckKey(key); err != nil {
+		a.leave(s)
+		return nil, err
+	}
+	e, ok := a.rc.Get(key)
+	a.leave(s)
+	// With Grace 0, ristretto's expiry is the logical one (see keepFor) and ristretto
+	// has just checked it: skip a second clock read.
+	if !ok || !e.is(key) || (a.grace > 0 && e.expired(a.now())) {
+		return nil, adapter.NotFound(key)
+	}
+	return e.value(), nil
+}
+
+// GetWithTTL returns a copy of the value stored under key and its remaining time to
+// live, adapter.NoExpiration for a value that never expires.
+func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {
+	if ctx.Err() != nil {
+		return nil, 0, adapter.CheckContext(ctx)
+	}
+	s := a.enter()
+	if s == nil {
+		return nil, 0, errClosed
+	}
+	if err := adapter.CheckKey(key); err != nil {
+		a.leave(s)
+		return nil, 0, err
+	}
+	e, ok := a.rc.Get(key)
+	a.leave(s)
+	if !ok || !e.is(key) {
+		return nil, 0, adapter.NotFound(key)
+	}
+	if e.expiry == 0 {
+		return e.value(), adapter.NoExpiration, nil
+	}
+	left := e.expiry - a.now()
+	if left <= 0 {
+		return nil, 0, adapter.NotFound(key)
+	}
+	return e.value(), time.Duration(left), nil
+}
+
+// GetMany returns copies of the values of the keys that are present; misses are
+// omitted. An invalid key fails the whole call.
+func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := adapter.CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	s := a.enter()
+	if s == nil {
+		return nil, errClosed
+	}
+	defer a.leave(s)
+	if err := adapter.CheckKeys(keys); err != nil {
+		return nil, err
+	}
+	var now int64
+	if a.grace > 0 {
+		now = a.now()
+	}
+	out := make(map[string][]byte, len(keys))
+	for _, k := range keys {
+		if e, ok := a.rc.Get(k); ok && e.is(k) && (a.grace == 0 || !e.expired(now)) {
+			out[k] = e.value()
+		}
+	}
+	return out, nil
+}
