@@ -78,35 +78,77 @@ func redactURL(u *url.URL) string {
 		return u.String()
 	}
 	q := u.Query()
-	hidden := false
-	for name := range q {
-		if isSecretParam(name) {
-			q[name] = []string{"xxxxx"}
-			hidden = true
+	for name, vs := range q {
+		for i, v := range vs {
+			switch {
+			case isSecretParam(name):
+				vs[i] = "xxxxx"
+			case strings.Contains(v, "://"):
+				vs[i] = Redact(v) // a child URL: layered://?l2=redis://u:pw@host
+			}
 		}
 	}
-	if hidden {
-		c := *u
-		c.RawQuery = q.Encode()
-		u = &c
-	}
-	return u.Redacted()
+	c := *u
+	c.RawQuery = q.Encode()
+	return c.Redacted()
 }
 
-// secrets lists what must never appear in an error about u.
+// nestedURL returns v parsed as a URL when it is one (a child URL such as layered's
+// l1= and l2=), else nil.
+func nestedURL(v string) *url.URL {
+	if !strings.Contains(v, "://") {
+		return nil
+	}
+	n, err := url.Parse(v)
+	if err != nil || n.Scheme == "" {
+		return nil
+	}
+	return n
+}
+
+// rawUserinfoPassword finds the password in a URL that url.Parse rejects, such as
+// "redis://u:p%w@host", so it can still be hidden.
+func rawUserinfoPassword(v string) string {
+	_, rest, ok := strings.Cut(v, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return ""
+	}
+	_, pw, _ := strings.Cut(rest[:at], ":")
+	return pw
+}
+
+// secrets lists what must never appear in an error about u: the user-info password,
+// secret query parameters, the same in child URLs given as query values, each also in
+// the escaped forms in which it may stand in a URL.
 func secrets(u *url.URL) []string {
 	var s []string
-	if u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			s = append(s, pw)
+	add := func(v string) {
+		if v != "" {
+			s = append(s, v, url.QueryEscape(v), url.PathEscape(v))
 		}
 	}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		add(pw)
+	}
 	for name, vs := range u.Query() {
-		if isSecretParam(name) {
-			for _, v := range vs {
-				if v != "" {
-					s = append(s, v)
+		for _, v := range vs {
+			switch {
+			case isSecretParam(name):
+				add(v)
+			case nestedURL(v) != nil:
+				for _, ns := range secrets(nestedURL(v)) {
+					add(ns)
 				}
+			default:
+				add(rawUserinfoPassword(v))
 			}
 		}
 	}

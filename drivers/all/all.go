@@ -7,6 +7,7 @@
 package all
 
 import (
-	_ "github.com/stratacache/strata/drivers/memory" // memory://
-	_ "github.com/stratacache/strata/drivers/redis"  // redis://, rediss://, redis+cluster://, redis+sentinel://
+	_ "github.com/stratacache/strata/drivers/layered" // layered://
+	_ "github.com/stratacache/strata/drivers/memory"  // memory://
+	_ "github.com/stratacache/strata/drivers/redis"   // redis://, rediss://, redis+cluster://, redis+sentinel://
 )

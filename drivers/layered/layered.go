@@ -1,0 +1,308 @@
+package layered
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/drivers/memory"
+)
+
+// Compile-time checks of the capabilities the adapter offers.
+var (
+	_ adapter.Adapter   = (*Adapter)(nil)
+	_ adapter.Batcher   = (*Adapter)(nil)
+	_ adapter.Pinger    = (*Adapter)(nil)
+	_ adapter.Clearer   = (*Adapter)(nil)
+	_ adapter.TTLReader = (*Adapter)(nil)
+)
+
+// DefaultL1TTL is how long L1 keeps an entry at most when Options.L1TTL is zero.
+const DefaultL1TTL = time.Minute
+
+// ErrPublish is wrapped by the error a write returns when the write reached L2 (and
+// this process's L1) but its invalidation could not be published, so other processes
+// may keep serving the previous value from their L1 until it expires (at most L1TTL).
+// The adapter keeps retrying the announcement in the background. The error also wraps
+// the Invalidator's own error.
+var ErrPublish = errors.New("strata/layered: the write reached L2 but its invalidation could not be published")
+
+// errClosed is what every call returns after Close.
+var errClosed = fmt.Errorf("%w (strata/layered)", adapter.ErrClosed)
+
+// Options configures an Adapter. The zero value (or a nil *Options) gives the
+// defaults.
+type Options struct {
+	// L1TTL caps how long L1 keeps an entry: an entry is kept for its remaining time
+	// to live in L2 or L1TTL, whichever is shorter. 0 means DefaultL1TTL (1 minute).
+	// Without an adapter.Invalidator on L2 it is the bound on how stale L1 can be.
+	L1TTL time.Duration
+
+	// ServeStaleOnL2Error lets reads fall back to L1 while L2 is failing. When L2 is
+	// known to be failing (see the package documentation), reads bypass L1 and go to
+	// L2; if L2 then returns an error, the read returns L1's copy when it has one, and
+	// only otherwise the error. It also keeps L1's entries when the subscription
+	// resets (they are only used as such a fallback until L2 is healthy again, and
+	// dropped then). The default, false, returns L2's error. Writes return L2's
+	// errors either way.
+	ServeStaleOnL2Error bool
+
+	// OnInvalidate, when set, is called with the keys another process changed, after
+	// they have been dropped from L1. It runs on the subscription's goroutine: keep
+	// it quick and do not call the Adapter from it. Meant for metrics and tests.
+	OnInvalidate func(keys []string)
+
+	// OnReset, when set, is called after the adapter stopped serving L1 because
+	// invalidations may have been missed (the Invalidator's onReset: a lost
+	// connection, a restarted server) or L2 returned an error. L1 is served again
+	// once L2 is healthy; see Adapter.Healthy. It may run on the subscription's
+	// goroutine or on a caller's: keep it quick and do not call the Adapter from it.
+	OnReset func()
+}
+
+// ManyTTLReader is an optional capability of an L2 that can return many values
+// together with their remaining times to live in one round trip. GetMany back-fills
+// L1 with the keys it had to read from L2 only when L2 implements it: remaining TTLs
+// must be known, never guessed. ttls holds an entry for every key in values
+// (adapter.NoExpiration for a value that never expires); misses are omitted from both.
+type ManyTTLReader interface {
+	// GetManyWithTTL returns the values of the keys that exist and their
+	// remaining TTLs.
+	GetManyWithTTL(ctx context.Context, keys []string) (values map[string][]byte, ttls map[string]time.Duration, err error)
+}
+
+// allSubscriber is implemented by drivers/redis: a subscription that also delivers
+// this adapter's own messages, with the publisher's instance id. The layered adapter
+// uses it to send itself probes that prove the subscription delivers again after a
+// reset (see probe).
+type allSubscriber interface {
+	SubscribeAll(ctx context.Context, onInvalidate func(publisher string, keys []string), onReset func()) (stop func(), err error)
+	InstanceID() string
+}
+
+// Adapter is a two-level cache: a fast in-process L1 (usually drivers/memory) over a
+// shared L2 (usually drivers/redis). It implements adapter.Batcher, adapter.Pinger,
+// adapter.Clearer and adapter.TTLReader, and is safe for concurrent use. It owns both
+// layers: Close closes them. See the package documentation for its guarantees.
+type Adapter struct {
+	l1  adapter.Adapter
+	l1b adapter.Batcher // nil if L1 has no batches
+	l1c adapter.Clearer // required
+
+	l2     adapter.Adapter
+	l2b    adapter.Batcher
+	l2p    adapter.Pinger
+	l2c    adapter.Clearer
+	l2ttl  adapter.TTLReader
+	l2many ManyTTLReader
+	inv    adapter.Invalidator
+	allSub allSubscriber // set when inv also delivers own messages (drivers/redis)
+
+	l1TTL        time.Duration
+	serveStale   bool
+	onInvalidate func([]string)
+	onReset      func()
+
+	closed  atomic.Bool
+	healthy atomic.Bool // L1 may be read: L2 works and, with inv, the subscription is confirmed
+	// gen changes whenever L1 as a whole is invalidated (reset, failure, recovery,
+	// Clear). It is only written with every stripe locked, so a fill or write-back
+	// that checks it under its stripe's lock cannot cross such an event.
+	gen atomic.Uint64
+
+	seed    maphash.Seed
+	stripes [numStripes]stripe
+
+	// The supervisor goroutine (see coherence.go).
+	ctx      context.Context // ends at Close: aborts probes, publishes, subscribes
+	cancel   context.CancelFunc
+	kick     chan struct{} // capacity 1: wakes the supervisor
+	quit     chan struct{}
+	done     chan struct{}
+	probeAck chan uint64
+	probeSeq atomic.Uint64
+	probePfx string // probe keys: probePfx + sequence number
+
+	subMu      sync.Mutex
+	stop       func() // ends the subscription; nil when not subscribed
+	subscribed atomic.Bool
+
+	repairMu  sync.Mutex
+	repair    map[string]struct{} // keys whose invalidation still has to be published
+	repairAll bool                // too many: publish clearAllKey instead
+}
+
+// New returns a layered adapter over l1 and l2, which it owns from now on: Close
+// closes both, and no one else should write to them. A nil opts means the defaults.
+//
+// l1 must implement adapter.Clearer (drivers/memory does) so that it can be emptied
+// when invalidations may have been missed. When l2 implements adapter.Invalidator,
+// New subscribes to it before returning; if that fails, New still succeeds but the
+// adapter starts with L1 bypassed and keeps trying in the background (Healthy
+// reports false until then). Each layered adapter needs its own l2 instance: an
+// Invalidator does not deliver an instance's own publications back to it, so two
+// layered adapters sharing one l2 would not see each other's writes. If New returns
+// an error, l1 and l2 remain the caller's.
+func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
+	if l1 == nil || l2 == nil {
+		return nil, errors.New("strata/layered: New needs an L1 and an L2 adapter, got nil")
+	}
+	if l1 == l2 {
+		return nil, errors.New("strata/layered: L1 and L2 are the same adapter")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	switch {
+	case o.L1TTL < 0:
+		return nil, fmt.Errorf("strata/layered: Options.L1TTL is %v; want 0 (1 minute) or a positive duration", o.L1TTL)
+	case o.L1TTL == 0:
+		o.L1TTL = DefaultL1TTL
+	}
+	l1c, ok := l1.(adapter.Clearer)
+	if !ok {
+		return nil, fmt.Errorf("strata/layered: L1 (%T) must implement adapter.Clearer so it can be emptied when invalidations may have been missed", l1)
+	}
+	a := &Adapter{
+		l1:           l1,
+		l1c:          l1c,
+		l2:           l2,
+		l1TTL:        o.L1TTL,
+		serveStale:   o.ServeStaleOnL2Error,
+		onInvalidate: o.OnInvalidate,
+		onReset:      o.OnReset,
+		seed:         maphash.MakeSeed(),
+		kick:         make(chan struct{}, 1),
+		quit:         make(chan struct{}),
+		done:         make(chan struct{}),
+		probeAck:     make(chan uint64, 16),
+		repair:       make(map[string]struct{}),
+	}
+	a.l1b, _ = l1.(adapter.Batcher)
+	a.l2b, _ = l2.(adapter.Batcher)
+	a.l2p, _ = l2.(adapter.Pinger)
+	a.l2c, _ = l2.(adapter.Clearer)
+	a.l2ttl, _ = l2.(adapter.TTLReader)
+	a.l2many, _ = l2.(ManyTTLReader)
+	a.inv, _ = l2.(adapter.Invalidator)
+	if a.inv != nil {
+		a.allSub, _ = l2.(allSubscriber)
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
+	a.probePfx = probeKeyPrefix + hex.EncodeToString(id[:]) + ":"
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+
+	a.healthy.Store(true)
+	if a.inv != nil {
+		ctx, cancel := context.WithTimeout(a.ctx, subscribeTimeout)
+		err := a.subscribe(ctx)
+		cancel()
+		if err != nil {
+			if errors.Is(err, adapter.ErrClosed) {
+				a.cancel()
+				return nil, fmt.Errorf("strata/layered: subscribe to L2's invalidations: %w", err)
+			}
+			// Start bypassed; the supervisor subscribes and probes.
+			a.healthy.Store(false)
+		}
+	}
+	go a.supervise()
+	if !a.healthy.Load() {
+		a.wake()
+	}
+	return a, nil
+}
+
+// L1 returns the in-process layer, for inspection (e.g. its GetWithTTL or Stats).
+// Do not write to it: the layered adapter relies on being its only writer.
+func (a *Adapter) L1() adapter.Adapter { return a.l1 }
+
+// L2 returns the shared layer, for its capabilities. Writes made to it directly
+// bypass L1 and are not announced to other processes.
+func (a *Adapter) L2() adapter.Adapter { return a.l2 }
+
+// L1TTL returns the cap on how long L1 keeps an entry (Options.L1TTL).
+func (a *Adapter) L1TTL() time.Duration { return a.l1TTL }
+
+// Healthy reports whether reads are being served from L1: L2 has not failed since
+// the adapter last confirmed it works and, when L2 is an adapter.Invalidator, the
+// subscription to invalidations is confirmed. While it is false, reads bypass L1.
+func (a *Adapter) Healthy() bool { return a.healthy.Load() && !a.closed.Load() }
+
+// Close stops the subscription and the adapter's background goroutine (waiting for
+// both), then closes L2 and L1. Every later call returns an error wrapping
+// adapter.ErrClosed; closing twice is not an error.
+func (a *Adapter) Close() error {
+	if a.closed.Swap(true) {
+		return nil
+	}
+	a.cancel()
+	close(a.quit)
+	<-a.done
+	a.subMu.Lock()
+	stop := a.stop
+	a.stop = nil
+	a.subMu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	err2 := a.l2.Close()
+	err1 := a.l1.Close()
+	if err2 != nil {
+		err2 = fmt.Errorf("strata/layered: close L2: %w", err2)
+	}
+	if err1 != nil {
+		err1 = fmt.Errorf("strata/layered: close L1: %w", err1)
+	}
+	return errors.Join(err2, err1)
+}
+
+// begin runs the checks every call starts with: the context, then Close.
+func (a *Adapter) begin(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return adapter.CheckContext(ctx)
+	}
+	if a.closed.Load() {
+		return errClosed
+	}
+	return nil
+}
+
+// l1TTLFor returns how long L1 may keep a value that L2 holds for rem more time
+// (adapter.NoExpiration: for ever), measured from a moment elapsed ago: the shorter
+// of rem-elapsed and L1TTL, rounded down to whole milliseconds (drivers round TTLs
+// up), so L1 never outlives L2. A result <= 0 means "do not store".
+func (a *Adapter) l1TTLFor(rem, elapsed time.Duration) time.Duration {
+	ttl := a.l1TTL
+	if rem != adapter.NoExpiration {
+		ttl = min(ttl, rem-elapsed)
+	}
+	return ttl.Truncate(time.Millisecond)
+}
+
+// failure reports whether err, returned by L2 for a call made with ctx, means L2 is
+// failing, as opposed to an answer about the request (a miss, a bad key or TTL, an
+// undecodable value, a value too large) or the end of the caller's ctx.
+func failure(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	for _, e := range [...]error{
+		adapter.ErrNotFound, adapter.ErrInvalidKey, adapter.ErrInvalidTTL, adapter.ErrCodec,
+		adapter.ErrClosed, memory.ErrTooLarge, context.Canceled, context.DeadlineExceeded,
+	} {
+		if errors.Is(err, e) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,88 @@
+package layered
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stratacache/strata/drivers/memory"
+	"github.com/stratacache/strata/drivers/redis"
+	"github.com/stratacache/strata/drivers/redis/redistest"
+)
+
+// shared is the standalone Redis the tests without faults share, started on first
+// use and stopped by TestMain. Tests that inject faults start their own.
+var shared struct {
+	mu     sync.Mutex
+	server *redistest.Server
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(childMain())
+	}
+	code := m.Run()
+	shared.mu.Lock()
+	if shared.server != nil {
+		_ = shared.server.Close()
+	}
+	shared.mu.Unlock()
+	os.Exit(code)
+}
+
+// serverURL is the URL of the shared server, or of STRATA_TEST_REDIS_URL when set.
+// Tests write only under random prefixes.
+func serverURL(t testing.TB) string {
+	t.Helper()
+	if env := os.Getenv(redistest.EnvURL); env != "" {
+		return env
+	}
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.server == nil {
+		s, err := redistest.NewServer(nil)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		shared.server = s
+	}
+	return shared.server.URL()
+}
+
+// withParams adds query parameters to a Redis URL.
+func withParams(rawURL string, params ...string) string {
+	sep := "?"
+	if strings.Contains(rawURL, "?") {
+		sep = "&"
+	}
+	return rawURL + sep + strings.Join(params, "&")
+}
+
+// openRedis opens a redis adapter with a prefix (and grace, if not 0) on rawURL.
+func openRedis(t testing.TB, rawURL, prefix string, extra ...string) *redis.Adapter {
+	t.Helper()
+	r, err := redis.Open(context.Background(), withParams(rawURL, append([]string{"prefix=" + url.QueryEscape(prefix)}, extra...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// overRedis returns a layered adapter with a memory L1 over a redis L2 on rawURL
+// under prefix, closed at the end of the test.
+func overRedis(t testing.TB, rawURL, prefix string, opts *Options, redisParams ...string) (*Adapter, *memory.Adapter) {
+	t.Helper()
+	l1, err := memory.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(l1, openRedis(t, rawURL, prefix, redisParams...), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	return a, l1
+}

@@ -1,0 +1,225 @@
+package layered
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stratacache/strata/adapter"
+)
+
+// Get returns the value under key. While L1 is served (see Healthy) an L1 hit is
+// returned without asking L2. On a miss, or while L1 is bypassed, it reads L2; when
+// L2 is an adapter.TTLReader the value is then stored in L1 for the shorter of its
+// remaining TTL in L2 and L1TTL (L2 without TTLReader: L1 is not back-filled). If L2
+// fails, the error is returned, or L1's copy with Options.ServeStaleOnL2Error.
+func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := a.begin(ctx); err != nil {
+		return nil, err
+	}
+	if a.healthy.Load() {
+		v, err := a.l1.Get(ctx, key)
+		if err == nil {
+			return v, nil
+		}
+		if errors.Is(err, adapter.ErrInvalidKey) {
+			return nil, err
+		}
+	} else if err := adapter.CheckKey(key); err != nil {
+		return nil, err
+	}
+	v, _, err := a.readThrough(ctx, key)
+	return v, err
+}
+
+// GetWithTTL returns the value under key and its remaining time to live in L2
+// (adapter.NoExpiration for none). It always asks L2, which knows the TTL (L1 only
+// knows its own, shorter one), and back-fills L1 as Get does. L2 must implement
+// adapter.TTLReader; otherwise the error wraps errors.ErrUnsupported. With
+// Options.ServeStaleOnL2Error, a failing L2 is answered from L1 with L1's TTL.
+func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {
+	if err := a.begin(ctx); err != nil {
+		return nil, 0, err
+	}
+	if err := adapter.CheckKey(key); err != nil {
+		return nil, 0, err
+	}
+	if a.l2ttl == nil {
+		return nil, 0, fmt.Errorf("strata/layered: GetWithTTL: L2 (%T) does not implement adapter.TTLReader: %w", a.l2, errors.ErrUnsupported)
+	}
+	return a.readThrough(ctx, key)
+}
+
+// readThrough reads key from L2 and back-fills L1 (see Get).
+func (a *Adapter) readThrough(ctx context.Context, key string) ([]byte, time.Duration, error) {
+	i := a.stripeOf(key)
+	s := a.snap(i)
+	fill := a.l2ttl != nil && a.mayFill()
+	start := time.Now()
+	var (
+		v   []byte
+		rem time.Duration
+		err error
+	)
+	if a.l2ttl != nil {
+		v, rem, err = a.l2ttl.GetWithTTL(ctx, key)
+	} else {
+		v, err = a.l2.Get(ctx, key)
+	}
+	if err != nil {
+		return a.readFailed(ctx, key, err)
+	}
+	if fill {
+		a.fill(ctx, i, s, key, v, a.l1TTLFor(rem, time.Since(start)))
+	}
+	return v, rem, nil
+}
+
+// readFailed handles L2's error err on a read of key.
+func (a *Adapter) readFailed(ctx context.Context, key string, err error) ([]byte, time.Duration, error) {
+	if errors.Is(err, adapter.ErrNotFound) {
+		if a.serveStale && !a.healthy.Load() {
+			a.drop(ctx, key) // L1 keeps a fallback copy: L2 says there is nothing
+		}
+		return nil, 0, err
+	}
+	a.l2Failed(ctx, err)
+	if a.staleOK(ctx, err) {
+		if r, ok := a.l1.(adapter.TTLReader); ok {
+			if v, ttl, e := r.GetWithTTL(l1ctx(ctx), key); e == nil {
+				return v, ttl, nil
+			}
+		} else if v, e := a.l1.Get(l1ctx(ctx), key); e == nil {
+			return v, a.l1TTL, nil
+		}
+	}
+	return nil, 0, err
+}
+
+// GetMany returns the values of the keys that exist; misses are omitted. While L1 is
+// served, the keys L1 holds come from it and the others from L2 in one batch
+// (adapter.Batcher, or one Get per key); otherwise all come from L2. The keys read
+// from L2 are back-filled into L1 only when L2 implements ManyTTLReader, since their
+// remaining TTLs must be known (drivers/redis and drivers/memory do not: there, L1 is
+// filled by Get and by writes). If L2 fails, the error is returned; with
+// Options.ServeStaleOnL2Error, L1's copies are returned instead when L1 holds every
+// key L2 was asked for.
+func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := a.begin(ctx); err != nil {
+		return nil, err
+	}
+	if err := adapter.CheckKeys(keys); err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	missing := keys
+	if a.healthy.Load() && len(keys) > 0 {
+		if hits, err := a.l1GetMany(ctx, keys); err == nil {
+			out = hits
+			missing = missing[:0:0]
+			for _, k := range keys {
+				if _, ok := out[k]; !ok {
+					missing = append(missing, k)
+				}
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+
+	var snaps []snapshot
+	if a.l2many != nil && a.mayFill() {
+		snaps = make([]snapshot, len(missing))
+		for j, k := range missing {
+			snaps[j] = a.snap(a.stripeOf(k))
+		}
+	}
+	start := time.Now()
+	var (
+		vals map[string][]byte
+		ttls map[string]time.Duration
+		err  error
+	)
+	switch {
+	case snaps != nil:
+		vals, ttls, err = a.l2many.GetManyWithTTL(ctx, missing)
+	case a.l2b != nil:
+		vals, err = a.l2b.GetMany(ctx, missing)
+	default:
+		vals, err = getEach(ctx, a.l2, missing)
+	}
+	if err != nil {
+		a.l2Failed(ctx, err)
+		if a.staleOK(ctx, err) {
+			if stale, e := a.l1GetMany(l1ctx(ctx), missing); e == nil && hasAll(stale, missing) {
+				for k, v := range stale {
+					out[k] = v
+				}
+				return out, nil
+			}
+		}
+		return nil, err
+	}
+	for k, v := range vals {
+		out[k] = v
+	}
+	if snaps != nil {
+		elapsed := time.Since(start)
+		for j, k := range missing {
+			if v, ok := vals[k]; ok {
+				if ttl, ok := ttls[k]; ok {
+					a.fill(ctx, a.stripeOf(k), snaps[j], k, v, a.l1TTLFor(ttl, elapsed))
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// staleOK reports whether a read that L2 answered with err may fall back to L1's
+// copy: with Options.ServeStaleOnL2Error, when err means L2 is failing, or when the
+// caller's deadline passed while L2 was already known to be failing (a hung L2
+// answers nothing before the deadline). A miss, a bad request or a cancelled ctx
+// never falls back.
+func (a *Adapter) staleOK(ctx context.Context, err error) bool {
+	if !a.serveStale {
+		return false
+	}
+	if failure(ctx, err) {
+		return true
+	}
+	return !a.healthy.Load() && errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, adapter.ErrNotFound)
+}
+
+func hasAll(m map[string][]byte, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *Adapter) l1GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if a.l1b != nil {
+		return a.l1b.GetMany(ctx, keys)
+	}
+	return getEach(ctx, a.l1, keys)
+}
+
+// getEach is GetMany for an adapter without batches.
+func getEach(ctx context.Context, ad adapter.Adapter, keys []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(keys))
+	for _, k := range keys {
+		v, err := ad.Get(ctx, k)
+		switch {
+		case err == nil:
+			out[k] = v
+		case !errors.Is(err, adapter.ErrNotFound):
+			return nil, err
+		}
+	}
+	return out, nil
+}

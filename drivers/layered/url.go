@@ -1,0 +1,199 @@
+package layered
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/stratacache/strata/adapter"
+	_ "github.com/stratacache/strata/drivers/memory" // the default L1, memory://
+	"github.com/stratacache/strata/registry"
+)
+
+// Scheme is the URL scheme this package registers with the registry: "layered".
+const Scheme = "layered"
+
+// DefaultL1URL is the L1 of a layered URL without l1=.
+const DefaultL1URL = "memory://"
+
+func init() {
+	registry.Register(Scheme, func(ctx context.Context, u *url.URL) (adapter.Adapter, error) {
+		a, err := OpenURL(ctx, u)
+		if err != nil {
+			hideChildSecrets(u)
+			return nil, err // not a nil *Adapter in a non-nil interface
+		}
+		return a, nil
+	})
+}
+
+// URLOptions is a parsed layered URL: the URLs of both layers and the Options.
+type URLOptions struct {
+	// L1 is the in-process layer's URL (l1=, default DefaultL1URL).
+	L1 string
+	// L2 is the shared layer's URL (l2=, required).
+	L2 string
+	// Options holds l1_ttl and serve_stale.
+	Options Options
+}
+
+// String describes the URL options with the children's passwords hidden.
+func (o URLOptions) String() string {
+	return fmt.Sprintf("layered{l1: %s, l2: %s, l1_ttl: %v, serve_stale: %v}",
+		registry.Redact(o.L1), registry.Redact(o.L2), o.Options.L1TTL, o.Options.ServeStaleOnL2Error)
+}
+
+// ParseURL reads a layered URL (see the package documentation for its parameters)
+// without opening anything. Errors never contain a password of either child URL.
+func ParseURL(u *url.URL) (*URLOptions, error) {
+	if !strings.EqualFold(u.Scheme, Scheme) {
+		return nil, fmt.Errorf("strata/layered: URL scheme is %q, want %q", u.Scheme, Scheme)
+	}
+	if u.Opaque != "" || u.User != nil || u.Host != "" || (u.Path != "" && u.Path != "/") || u.Fragment != "" {
+		return nil, errors.New("strata/layered: a layered URL has no user, host, path or fragment, only parameters: " +
+			"use e.g. layered://?l1=memory%3A%2F%2F&l2=redis%3A%2F%2Fcache%3A6379%2F0&l1_ttl=30s (escape the child URLs)")
+	}
+	p := registry.NewParams(u)
+	o := &URLOptions{
+		L1: p.String("l1", DefaultL1URL),
+		L2: p.String("l2", ""),
+		Options: Options{
+			L1TTL:               p.Duration("l1_ttl", 0),
+			ServeStaleOnL2Error: p.Bool("serve_stale", false),
+		},
+	}
+	if err := p.Done(); err != nil {
+		return nil, fmt.Errorf("%w (escape the l1 and l2 URLs, e.g. with url.QueryEscape, or their own parameters are read as the layered URL's)", err)
+	}
+	if o.L2 == "" {
+		return nil, errors.New("strata/layered: a layered URL needs l2=<escaped URL>, e.g. layered://?l2=redis%3A%2F%2Fcache%3A6379%2F0")
+	}
+	if o.L1 == "" {
+		return nil, errors.New("strata/layered: l1= is empty: omit it for memory://, or give an escaped URL")
+	}
+	return o, nil
+}
+
+// OpenURL opens both layers of a layered URL through registry.Open (so any registered
+// driver can be a layer) and returns the Adapter over them, which owns both. If L2
+// cannot be opened, L1 is closed again. It is the factory registry.Open uses for the
+// "layered" scheme; errors never contain a password of either child URL.
+func OpenURL(ctx context.Context, u *url.URL) (*Adapter, error) {
+	if err := adapter.CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	o, err := ParseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	return o.Open(ctx)
+}
+
+// Open opens the layers o names and returns the Adapter over them.
+func (o *URLOptions) Open(ctx context.Context) (*Adapter, error) {
+	l1, err := registry.Open(ctx, o.L1)
+	if err != nil {
+		return nil, o.scrub(fmt.Errorf("strata/layered: l1: %w", err))
+	}
+	l2, err := registry.Open(ctx, o.L2)
+	if err != nil {
+		_ = l1.Close()
+		return nil, o.scrub(fmt.Errorf("strata/layered: l2: %w", err))
+	}
+	a, err := New(l1, l2, &o.Options)
+	if err != nil {
+		_ = l2.Close()
+		_ = l1.Close()
+		return nil, o.scrub(err)
+	}
+	return a, nil
+}
+
+// hideChildSecrets makes registry.Open hide the passwords of the child URLs in
+// the error it builds around a failed factory. registry.Open prefixes that error with
+// registry.Redact of the whole layered URL, which hides the URL's own user-info
+// password and secret parameters such as password=, but not the passwords inside
+// the l1 and l2 values; it then replaces, in the text, every secret it finds in the
+// *url.URL the factory was given. So the children's passwords are added to that URL
+// as password= parameters, in each form they can take in the layered URL's text
+// (raw, percent-encoded as user info, query-escaped). The URL is registry.Open's own
+// parsed copy, used for nothing else afterwards.
+func hideChildSecrets(u *url.URL) {
+	var forms []string
+	q := u.Query()
+	for _, name := range []string{"l1", "l2"} {
+		for _, v := range q[name] {
+			forms = append(forms, secretForms(v)...)
+		}
+	}
+	if len(forms) == 0 {
+		return
+	}
+	add := url.Values{"password": forms}
+	if u.RawQuery != "" {
+		u.RawQuery += "&"
+	}
+	u.RawQuery += add.Encode()
+}
+
+// secretForms returns the password of a child URL (and of its own children, for a
+// layered child) in every form it may appear in: raw, as encoded in user info, and
+// query-escaped once or twice.
+func secretForms(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			userinfo := strings.TrimPrefix(url.UserPassword("", pw).String(), ":")
+			for _, f := range []string{pw, userinfo, url.QueryEscape(pw), url.QueryEscape(userinfo),
+				url.QueryEscape(url.QueryEscape(userinfo))} {
+				if !slices.Contains(out, f) {
+					out = append(out, f)
+				}
+			}
+		}
+	}
+	if strings.EqualFold(u.Scheme, Scheme) {
+		q := u.Query()
+		for _, name := range []string{"l1", "l2"} {
+			for _, v := range q[name] {
+				out = append(out, secretForms(v)...)
+			}
+		}
+	}
+	return out
+}
+
+// scrub replaces the children's passwords in err's text, a second line of defence
+// behind registry.Open's own redaction of each child URL.
+func (o *URLOptions) scrub(err error) error {
+	msg := err.Error()
+	leaked := false
+	for _, raw := range []string{o.L1, o.L2} {
+		for _, form := range secretForms(raw) {
+			if strings.Contains(msg, form) {
+				msg, leaked = strings.ReplaceAll(msg, form, "xxxxx"), true
+			}
+		}
+	}
+	if !leaked {
+		return err
+	}
+	return &scrubbed{msg: msg, err: err}
+}
+
+// scrubbed is an error whose text had a password removed; errors.Is still sees the
+// original.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
