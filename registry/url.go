@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -124,14 +125,24 @@ func rawUserinfoPassword(v string) string {
 	return pw
 }
 
-// secrets lists what must never appear in an error about u: the user-info password,
-// secret query parameters, the same in child URLs given as query values, each also in
-// the escaped forms in which it may stand in a URL.
+// Secrets lists what must never appear in an error about u: the user-info password,
+// secret query parameters (password=, token=, ...), and the same in child URLs given
+// as query values (layered's l1= and l2=), each also in the escaped forms in which it
+// may stand in a URL's text. Drivers pass them to Scrub.
+func Secrets(u *url.URL) []string { return secrets(u) }
+
 func secrets(u *url.URL) []string {
 	var s []string
 	add := func(v string) {
-		if v != "" {
-			s = append(s, v, url.QueryEscape(v), url.PathEscape(v))
+		if v == "" {
+			return
+		}
+		userinfo := strings.TrimPrefix(url.UserPassword("", v).String(), ":")
+		for _, f := range []string{v, userinfo, url.QueryEscape(v), url.PathEscape(v),
+			url.QueryEscape(userinfo), url.QueryEscape(url.QueryEscape(userinfo))} {
+			if !slices.Contains(s, f) {
+				s = append(s, f)
+			}
 		}
 	}
 	if u.User != nil {
@@ -156,9 +167,19 @@ func secrets(u *url.URL) []string {
 }
 
 // scrub hides u's secrets in err's text, a second line of defence for factories.
-func scrub(err error, u *url.URL) error {
+func scrub(err error, u *url.URL) error { return Scrub(err, secrets(u)...) }
+
+// Scrub returns err with every non-empty secret replaced by "xxxxx" in its text;
+// errors.Is and errors.As still see err. It returns err itself when no secret occurs.
+func Scrub(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
 	var found []string
-	for _, s := range secrets(u) {
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
 		if strings.Contains(err.Error(), s) {
 			found = append(found, s)
 		}

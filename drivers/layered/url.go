@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/stratacache/strata/adapter"
@@ -23,7 +22,6 @@ func init() {
 	registry.Register(Scheme, func(ctx context.Context, u *url.URL) (adapter.Adapter, error) {
 		a, err := OpenURL(ctx, u)
 		if err != nil {
-			hideChildSecrets(u)
 			return nil, err // not a nil *Adapter in a non-nil interface
 		}
 		return a, nil
@@ -112,88 +110,14 @@ func (o *URLOptions) Open(ctx context.Context) (*Adapter, error) {
 	return a, nil
 }
 
-// hideChildSecrets makes registry.Open hide the passwords of the child URLs in
-// the error it builds around a failed factory. registry.Open prefixes that error with
-// registry.Redact of the whole layered URL, which hides the URL's own user-info
-// password and secret parameters such as password=, but not the passwords inside
-// the l1 and l2 values; it then replaces, in the text, every secret it finds in the
-// *url.URL the factory was given. So the children's passwords are added to that URL
-// as password= parameters, in each form they can take in the layered URL's text
-// (raw, percent-encoded as user info, query-escaped). The URL is registry.Open's own
-// parsed copy, used for nothing else afterwards.
-func hideChildSecrets(u *url.URL) {
-	var forms []string
-	q := u.Query()
-	for _, name := range []string{"l1", "l2"} {
-		for _, v := range q[name] {
-			forms = append(forms, secretForms(v)...)
-		}
-	}
-	if len(forms) == 0 {
-		return
-	}
-	add := url.Values{"password": forms}
-	if u.RawQuery != "" {
-		u.RawQuery += "&"
-	}
-	u.RawQuery += add.Encode()
-}
-
-// secretForms returns the password of a child URL (and of its own children, for a
-// layered child) in every form it may appear in: raw, as encoded in user info, and
-// query-escaped once or twice.
-func secretForms(raw string) []string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	if u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			userinfo := strings.TrimPrefix(url.UserPassword("", pw).String(), ":")
-			for _, f := range []string{pw, userinfo, url.QueryEscape(pw), url.QueryEscape(userinfo),
-				url.QueryEscape(url.QueryEscape(userinfo))} {
-				if !slices.Contains(out, f) {
-					out = append(out, f)
-				}
-			}
-		}
-	}
-	if strings.EqualFold(u.Scheme, Scheme) {
-		q := u.Query()
-		for _, name := range []string{"l1", "l2"} {
-			for _, v := range q[name] {
-				out = append(out, secretForms(v)...)
-			}
-		}
-	}
-	return out
-}
-
-// scrub replaces the children's passwords in err's text, a second line of defence
-// behind registry.Open's own redaction of each child URL.
+// scrub hides the children's passwords in err's text, a second line of defence
+// behind the drivers' own care (registry.Open hides them in its own prefix).
 func (o *URLOptions) scrub(err error) error {
-	msg := err.Error()
-	leaked := false
+	var secrets []string
 	for _, raw := range []string{o.L1, o.L2} {
-		for _, form := range secretForms(raw) {
-			if strings.Contains(msg, form) {
-				msg, leaked = strings.ReplaceAll(msg, form, "xxxxx"), true
-			}
+		if u, perr := url.Parse(raw); perr == nil {
+			secrets = append(secrets, registry.Secrets(u)...)
 		}
 	}
-	if !leaked {
-		return err
-	}
-	return &scrubbed{msg: msg, err: err}
+	return registry.Scrub(err, secrets...)
 }
-
-// scrubbed is an error whose text had a password removed; errors.Is still sees the
-// original.
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-func (e *scrubbed) Unwrap() error { return e.err }

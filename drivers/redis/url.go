@@ -141,28 +141,8 @@ func (c *URLConfig) scrub(err error) error {
 	case c.Sentinel != nil:
 		secrets = append(secrets, c.Sentinel.Password, c.Sentinel.SentinelPassword)
 	}
-	msg := err.Error()
-	leaked := false
-	for _, s := range secrets {
-		if s != "" && strings.Contains(msg, s) {
-			msg, leaked = strings.ReplaceAll(msg, s, "xxxxx"), true
-		}
-	}
-	if !leaked {
-		return err
-	}
-	return &scrubbed{msg: msg, err: err}
+	return registry.Scrub(err, secrets...)
 }
-
-// scrubbed is an error whose text had a password removed; errors.Is still sees
-// the original.
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-func (e *scrubbed) Unwrap() error { return e.err }
 
 func openConfig(ctx context.Context, cfg *URLConfig) (*Adapter, error) {
 	if err := adapter.CheckContext(ctx); err != nil {
@@ -399,13 +379,4 @@ func popBool(q url.Values, name string) (value, present bool, err error) {
 
 // scrubPassword hides u's password in err's text (a second line of defence: the
 // parsers above never print it).
-func scrubPassword(err error, u *url.URL) error {
-	if u.User == nil {
-		return err
-	}
-	pw, ok := u.User.Password()
-	if !ok || pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return &scrubbed{msg: strings.ReplaceAll(err.Error(), pw, "xxxxx"), err: err}
-}
+func scrubPassword(err error, u *url.URL) error { return registry.Scrub(err, registry.Secrets(u)...) }
