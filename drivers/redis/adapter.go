@@ -256,10 +256,29 @@ func (a *Adapter) wrap(ctx context.Context, op string, err error) error {
 	if errors.Is(err, goredis.ErrClosed) {
 		return fmt.Errorf("strata/redis: %s: %w: the go-redis client was closed (%w)", op, adapter.ErrClosed, err)
 	}
+	a.reloadAfter(err)
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("strata/redis: %s: %w (%w)", op, cerr, err)
 	}
 	return fmt.Errorf("strata/redis: %s: %w", op, err)
+}
+
+// reloadAfter asks a Cluster client to reload its slot map after an error that
+// may mean the topology changed. go-redis routes a dead master's slots to it
+// until ClusterStateReloadInterval has passed (60s by default since v9.22), even
+// when a replica took over seconds ago: a connection error does not trigger a
+// reload (redis/go-redis#3979). ReloadState is asynchronous and coalesced, so a
+// burst of errors costs about one CLUSTER SLOTS. An error reply from a live
+// node (NOPERM, WRONGTYPE, ...) says nothing about the map, except CLUSTERDOWN.
+func (a *Adapter) reloadAfter(err error) {
+	if a.topo != cluster {
+		return
+	}
+	var reply goredis.Error
+	if errors.As(err, &reply) && !goredis.HasErrorPrefix(err, "CLUSTERDOWN") {
+		return
+	}
+	a.cluster.ReloadState(context.Background())
 }
 
 // Get returns the value under key with one GET, or an error wrapping
