@@ -48,6 +48,26 @@
 //	invalidation_channel=name         Options.InvalidationChannel
 //	sentinel_auth=true                redis+sentinel only, see above
 //
+// and, with the rediss schemes only (on redis:// they are an error), TLS settings
+// go-redis's parsers lack. Their files are read when the URL is parsed (Open,
+// ParseURL, registry.Open), and an unreadable file is an error naming it:
+//
+//	tls_ca_file=/path/ca.pem          trust the CA certificates in this PEM file
+//	                                  instead of the system's
+//	tls_cert_file=/path/client.pem    client certificate for mutual TLS, with ...
+//	tls_key_file=/path/client.key     ... its private key (PEM): give both or neither
+//	tls_server_name=name              the name every server's certificate must carry
+//
+// Without tls_server_name, rediss:// verifies the URL's host; rediss+cluster and
+// rediss+sentinel verify each node, sentinel and master against the address it is
+// dialled at (as the cluster or the sentinels announce it), so nodes announced by IP
+// address need that IP address in their certificates. tls_server_name=name verifies
+// them all against name instead, as go-redis's own URL parsers do with the first
+// host (e.g. for a shared or wildcard certificate without IP addresses).
+// skip_verify=true (which turns verification off) cannot be combined with
+// tls_ca_file or tls_server_name. Programs needing more (reloaded certificates, a
+// CRL) adjust URLConfig's TLSConfig after [ParseURL], or build their own client.
+//
 // Every other parameter is handed to go-redis's own URL parser (ParseURL,
 // ParseClusterURL, ParseFailoverURL), which accepts, among others, pool_size,
 // min_idle_conns, max_idle_conns, max_active_conns, pool_timeout, dial_timeout,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/redis/redistest"
+	"github.com/stratacache/strata/registry"
 )
 
 // withClientCert sets tc to trust files' CA and present cert, keeping the
@@ -35,10 +36,12 @@ func roundTrip(ctx context.Context, t *testing.T, a adapter.Adapter) {
 }
 
 // TestMutualTLS: a server that requires client certificates (tls-auth-clients
-// yes). A rediss:// URL alone cannot carry a client certificate, so Open
-// fails; the certificate goes in through URLConfig (ParseURL, adjust
-// TLSConfig, OpenConfig) or a client the caller builds for New. A certificate
-// from another CA is refused.
+// yes). The URL carries the CA and the client certificate (tls_ca_file,
+// tls_cert_file, tls_key_file), so registry.Open works; without the client
+// certificate the server refuses us, and with another CA's file we refuse the
+// server. The certificate can also go in through URLConfig (ParseURL, adjust
+// TLSConfig, OpenConfig) or a client the caller builds for New. A client
+// certificate from another CA is refused.
 func TestMutualTLS(t *testing.T) {
 	ctx := ctxT(t)
 	const password = "mtls-s3cret"
@@ -51,19 +54,84 @@ func TestMutualTLS(t *testing.T) {
 		t.Fatalf("URL %s", srv.RedactedURL())
 	}
 	good := files.ClientConfig().Certificates[0]
+	other := redistest.GenerateTLS(t, "")
+
+	t.Run("URL with CA and client certificate", func(t *testing.T) {
+		a, err := registry.Open(ctx, withParams(raw, clientParams(files)))
+		if err != nil {
+			t.Fatalf("registry.Open with tls_ca_file, tls_cert_file and tls_key_file: %v", err)
+		}
+		defer a.Close()
+		roundTrip(ctx, t, a)
+	})
 
 	t.Run("URL without client certificate", func(t *testing.T) {
-		// skip_verify only relaxes the server check: the server still wants
-		// our certificate.
-		a, err := Open(ctx, withParams(raw, "skip_verify=true&open_timeout=5s"))
+		// The server is verified (tls_ca_file), but it wants our certificate.
+		a, err := registry.Open(ctx, withParams(raw, caParams(files)+"&open_timeout=5s"))
 		if err == nil {
 			_ = a.Close()
 			t.Fatal("Open without a client certificate succeeded against tls-auth-clients yes")
+		}
+		if isCertError(err) || !strings.Contains(err.Error(), "remote error: tls:") {
+			t.Errorf("want the server to refuse us (a TLS alert), not a server verification error: %v", err)
 		}
 		if strings.Contains(err.Error(), password) {
 			t.Errorf("error leaks the password: %v", err)
 		}
 		t.Logf("no client certificate: %v", err)
+		// skip_verify only relaxes the server check: the server still wants
+		// our certificate.
+		if a, err := Open(ctx, withParams(raw, "skip_verify=true&open_timeout=5s")); err == nil {
+			_ = a.Close()
+			t.Fatal("Open with skip_verify and without a client certificate succeeded")
+		}
+	})
+
+	t.Run("URL with another CA file", func(t *testing.T) {
+		q := tlsQuery(paramTLSCAFile, other.CAFile, paramTLSCertFile, files.ClientCertFile, paramTLSKeyFile, files.ClientKeyFile)
+		a, err := registry.Open(ctx, withParams(raw, q+"&open_timeout=5s"))
+		if err == nil {
+			_ = a.Close()
+			t.Fatal("a server certificate from a CA outside tls_ca_file was accepted")
+		}
+		if !isCertError(err) {
+			t.Errorf("want a certificate verification error, got %v", err)
+		}
+		if strings.Contains(err.Error(), password) {
+			t.Errorf("error leaks the password: %v", err)
+		}
+		t.Logf("CA file of another CA: %v", err)
+	})
+
+	t.Run("URL with a client certificate from another CA", func(t *testing.T) {
+		q := tlsQuery(paramTLSCAFile, files.CAFile, paramTLSCertFile, other.ClientCertFile, paramTLSKeyFile, other.ClientKeyFile)
+		if a, err := registry.Open(ctx, withParams(raw, q+"&open_timeout=5s")); err == nil {
+			_ = a.Close()
+			t.Fatal("a client certificate from an unknown CA was accepted")
+		} else if isCertError(err) || !strings.Contains(err.Error(), "remote error: tls:") {
+			t.Errorf("want the server to refuse us (a TLS alert), not a server verification error: %v", err)
+		}
+	})
+
+	t.Run("URL with a certificate but no key", func(t *testing.T) {
+		q := tlsQuery(paramTLSCAFile, files.CAFile, paramTLSCertFile, files.ClientCertFile)
+		if a, err := registry.Open(ctx, withParams(raw, q)); err == nil {
+			_ = a.Close()
+			t.Fatal("tls_cert_file without tls_key_file was accepted")
+		} else if !strings.Contains(err.Error(), paramTLSKeyFile) || !strings.Contains(err.Error(), "go together") ||
+			strings.Contains(err.Error(), password) {
+			t.Errorf("want a parse error naming %s, without the password: %v", paramTLSKeyFile, err)
+		}
+	})
+
+	t.Run("TLS parameters on redis://", func(t *testing.T) {
+		plain := "redis" + strings.TrimPrefix(raw, "rediss")
+		if a, err := registry.Open(ctx, withParams(plain, clientParams(files))); err == nil {
+			_ = a.Close()
+			t.Fatal("redis:// with tls_* parameters was accepted")
+		} else if !strings.Contains(err.Error(), "rediss://") || strings.Contains(err.Error(), password) {
+			t.Errorf("want an error pointing to rediss://, without the password: %v", err)
+		}
 	})
 
 	t.Run("URLConfig with client certificate", func(t *testing.T) {
@@ -98,8 +166,7 @@ func TestMutualTLS(t *testing.T) {
 		roundTrip(ctx, t, a)
 	})
 
-	t.Run("certificate from another CA", func(t *testing.T) {
-		other := redistest.GenerateTLS(t, "")
+	t.Run("URLConfig with a certificate from another CA", func(t *testing.T) {
 		cfg, err := ParseURL(withParams(raw, "open_timeout=5s"))
 		if err != nil {
 			t.Fatal(err)
@@ -118,7 +185,9 @@ func TestMutualTLS(t *testing.T) {
 }
 
 // TestMutualTLSCluster: the same through rediss+cluster://, where the one
-// TLSConfig serves every node the client discovers.
+// TLSConfig serves every node the client discovers, each verified against its
+// own address (the URL parser clears the ServerName go-redis takes from the
+// first host).
 func TestMutualTLSCluster(t *testing.T) {
 	ctx := ctxT(t)
 	files := redistest.GenerateTLS(t, "")
@@ -127,22 +196,45 @@ func TestMutualTLSCluster(t *testing.T) {
 	if !strings.HasPrefix(raw, "rediss+cluster://") {
 		t.Fatalf("URL %s", cl.RedactedURL())
 	}
-	if a, err := Open(ctx, withParams(raw, "skip_verify=true&open_timeout=5s")); err == nil {
-		_ = a.Close()
-		t.Fatal("Open without a client certificate succeeded")
-	} else if strings.Contains(err.Error(), "cl-pw") {
-		t.Errorf("error leaks the password: %v", err)
+	for _, q := range []string{"skip_verify=true", caParams(files)} {
+		if a, err := Open(ctx, withParams(raw, q+"&open_timeout=5s")); err == nil {
+			_ = a.Close()
+			t.Fatalf("Open with %s and without a client certificate succeeded", q)
+		} else if strings.Contains(err.Error(), "cl-pw") {
+			t.Errorf("error leaks the password: %v", err)
+		}
 	}
+	other := redistest.GenerateTLS(t, "")
+	q := tlsQuery(paramTLSCAFile, other.CAFile, paramTLSCertFile, files.ClientCertFile, paramTLSKeyFile, files.ClientKeyFile)
+	if a, err := Open(ctx, withParams(raw, q+"&open_timeout=5s")); err == nil {
+		_ = a.Close()
+		t.Fatal("a cluster whose certificates are from a CA outside tls_ca_file was accepted")
+	} else if !isCertError(err) {
+		t.Errorf("want a certificate verification error, got %v", err)
+	}
+
+	// The programmatic route still works.
 	cfg, err := ParseURL(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	withClientCert(cfg.Cluster.TLSConfig, files, files.ClientConfig().Certificates[0])
-	a, err := OpenConfig(ctx, cfg)
+	b, err := OpenConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	roundTrip(ctx, t, b)
+	_ = b.Close()
+
+	opened, err := registry.Open(ctx, withParams(raw, clientParams(files)))
+	if err != nil {
+		t.Fatalf("registry.Open with tls_ca_file, tls_cert_file and tls_key_file: %v", err)
+	}
+	defer opened.Close()
+	a, ok := opened.(*Adapter)
+	if !ok {
+		t.Fatalf("registry.Open returned %T", opened)
+	}
 	roundTrip(ctx, t, a)
 	items := map[string][]byte{}
 	var keys []string

@@ -50,15 +50,17 @@ const (
 	paramSkipVerify   = "skip_verify"
 )
 
-var strataParams = []string{paramPrefix, paramGrace, paramLazy, paramOpenTimeout, paramClearAll, paramChannel, paramSentinelAuth}
+var strataParams = append([]string{paramPrefix, paramGrace, paramLazy, paramOpenTimeout, paramClearAll, paramChannel,
+	paramSentinelAuth}, tlsParamNames...)
 
 // credentialParams would put secrets in the query string, where url.Redacted does not
 // hide them: Strata refuses them.
 var credentialParams = []string{"password", "username", "sentinel_password", "sentinel_username"}
 
 // URLConfig is a parsed Strata Redis URL: the go-redis options of exactly one
-// topology (the others are nil), the adapter's Options, and how to open it. Adjust
-// it (e.g. set TLSConfig.RootCAs) before OpenConfig.
+// topology (the others are nil), the adapter's Options, and how to open it. The URL's
+// tls_* parameters are already applied to TLSConfig (their files read); adjust it
+// further (e.g. TLSConfig.GetClientCertificate) before OpenConfig.
 type URLConfig struct {
 	Standalone *goredis.Options         // redis://, rediss://
 	Cluster    *goredis.ClusterOptions  // redis+cluster://, rediss+cluster://
@@ -242,6 +244,10 @@ func parse(u *url.URL) (*URLConfig, error) {
 	cfg.Lazy = p.Bool(paramLazy, false)
 	cfg.OpenTimeout = p.Duration(paramOpenTimeout, DefaultOpenTimeout)
 	sentinelAuth := p.Bool(paramSentinelAuth, false)
+	tlsp, err := readTLSParams(p, own, u.Scheme, base == "rediss")
+	if err != nil {
+		return nil, err
+	}
 	if err := p.Done(); err != nil {
 		return nil, err
 	}
@@ -329,6 +335,9 @@ func parse(u *url.URL) (*URLConfig, error) {
 				perr, strings.Join(strataParams, ", "))
 		}
 		return nil, perr
+	}
+	if err := tlsp.apply(cfg.tlsConfig(), kind != ""); err != nil {
+		return nil, err // after go-redis's parse: skip_verify is known then
 	}
 	return cfg, nil
 }
