@@ -1,7 +1,7 @@
 # Strata's one test command is `make test`; CI (.ci/run) calls exactly that.
 GO ?= go
 
-.PHONY: test vet race quickstart fmt fuzz wire
+.PHONY: test quickstart fmt fuzz wire bench
 
 test: ## Everything: installs redis-server if needed, vets, runs every test with -race.
 	./scripts/ensure-redis
@@ -20,3 +20,10 @@ fuzz: ## A minute of fuzzing per codec; commit what it finds under serializer/te
 
 wire: ## Regenerate examples/wire/wire_gen.go.
 	cd examples/wire && $(GO) tool wire gen .
+
+ROUNDS ?= 5
+BENCHTIME ?= 100ms
+
+bench: ## Strata against peer libraries (nested module bench/; ~6 min on 2 cores); writes bench/RESULTS.md. Quick check: make bench ROUNDS=1 BENCHTIME=50ms
+	./scripts/ensure-redis
+	cd bench && ROUNDS=$(ROUNDS) BENCHTIME=$(BENCHTIME) GO=$(GO) ./run.sh

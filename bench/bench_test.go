@@ -1,0 +1,358 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"testing"
+)
+
+// Every benchmark is named Benchmark<Workload>/<param>=<value>/.../subject=<name>
+// with the subject last and innermost, so a round runs every subject of a
+// workload back to back (benchstat: -col /subject). No benchmark asserts a
+// time; cmd/report turns the output of several rounds into RESULTS.md.
+
+var (
+	sizes = []int{Small, Large}
+	concs = []int{1, 16, 64}
+)
+
+// inRoundOrder returns fs rotated by the round number run.sh passes in
+// BENCH_ROUND (1, 2, ...), so that over the rounds every subject runs at every
+// position of a workload: no subject always runs first, or always right after
+// the same other subject's garbage.
+func inRoundOrder[V any](fs []Factory[V]) []Factory[V] {
+	round, _ := strconv.Atoi(os.Getenv("BENCH_ROUND"))
+	if round <= 1 || len(fs) == 0 {
+		return fs
+	}
+	k := (round - 1) % len(fs)
+	return append(append([]Factory[V]{}, fs[k:]...), fs[:k]...)
+}
+
+// checkLen is the check every read does: it keeps the read from being
+// optimised away and catches a subject returning something else.
+func checkLen(b []byte, size int) error {
+	if len(b) != size {
+		return fmt.Errorf("got %d bytes, want %d", len(b), size)
+	}
+	return nil
+}
+
+// BenchmarkGet: a hit on one hot key, serial and with 16 and 64 goroutines.
+func BenchmarkGet(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range sizes {
+		for _, conc := range concs {
+			for _, f := range inRoundOrder(BytesSubjects) {
+				b.Run(fmt.Sprintf("size=%s/conc=%d/subject=%s", SizeName(size), conc, f.Name), func(b *testing.B) {
+					defer env.Recover()
+					s := open(b, f)
+					key := "h:" + f.Name + ":" + SizeName(size)
+					ensure(b, s, key, Value(size))
+					measure(b, conc, f.Tier == Remote, func(int) error {
+						v, err := s.Get(ctx, key)
+						if err != nil {
+							return err
+						}
+						return checkLen(v, size)
+					})
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkSet: overwriting one hot key, serial and with 16 and 64 goroutines.
+func BenchmarkSet(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range sizes {
+		for _, conc := range concs {
+			for _, f := range inRoundOrder(BytesSubjects) {
+				b.Run(fmt.Sprintf("size=%s/conc=%d/subject=%s", SizeName(size), conc, f.Name), func(b *testing.B) {
+					defer env.Recover()
+					s := open(b, f)
+					key := "s:" + f.Name + ":" + SizeName(size)
+					v := Value(size)
+					measure(b, conc, f.Tier != Local, func(int) error { return s.Set(ctx, key, v) })
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkZipf: 90% Get, 10% Set over 100k keys of 100 B drawn from
+// Zipf(1.01), 16 goroutines; the hybrid subjects start with their local copies
+// filled. A miss (an in-process cache that dropped or evicted a key) counts as
+// an operation; miss-% reports how many reads missed.
+func BenchmarkZipf(b *testing.B) {
+	ctx := context.Background()
+	const conc, size = 16, Small
+	keys := ZipfKeyList()
+	ZipfDraw(0) // build the draw table outside any timing
+	for _, f := range inRoundOrder(BytesSubjects) {
+		b.Run(fmt.Sprintf("size=%s/conc=%d/subject=%s", SizeName(size), conc, f.Name), func(b *testing.B) {
+			defer env.Recover()
+			s := open(b, f)
+			var err error
+			switch f.Tier {
+			case Local:
+				err = env.Once("zipf:"+f.Name, func() error {
+					_, err := loadLocal(s, keys, size, false)
+					return err
+				})
+			default:
+				err = env.PreloadRedis(ctx, "zipf", keys, size)
+				if err == nil && f.Tier == Hybrid {
+					err = env.Once("zipf-warm:"+f.Name, func() error { return warm(s, keys, 16) })
+				}
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			v := Value(size)
+			var misses atomic.Int64
+			measure(b, conc, f.Tier != Local, func(i int) error {
+				k := keys[ZipfDraw(i)]
+				if ZipfWrite(i) {
+					return s.Set(ctx, k, v)
+				}
+				got, err := s.Get(ctx, k)
+				if errors.Is(err, ErrMiss) {
+					misses.Add(1)
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				return checkLen(got, size)
+			})
+			if reads := b.N - b.N/10; reads > 0 { // ZipfWrite: one op in ten
+				b.ReportMetric(100*float64(misses.Load())/float64(reads), "miss-%")
+			}
+		})
+	}
+}
+
+// batchSubjects are the subjects with a native multi-key read.
+func batchSubjects() []Factory[[]byte] {
+	var fs []Factory[[]byte]
+	for _, f := range append(append([]Factory[[]byte]{}, BytesSubjects...), ClusterSubjects...) {
+		if f.Name == "gocache-chain" || f.Name == "goredis-cache" || f.Name == "gocache-redis" {
+			continue // no multi-key read
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// prepareBatch loads the 100 batch keys for s and reads each once (filling
+// hybrid subjects' local copies). It reports false for subjects without a
+// multi-key read.
+func prepareBatch(b *testing.B, f Factory[[]byte], keys []string) (Subject[[]byte], bool) {
+	ctx := context.Background()
+	s := open(b, f)
+	if _, ok := s.(ManyGetter); !ok {
+		return s, false
+	}
+	var err error
+	switch {
+	case f.Tier == Local || f.Name == StrataRedisCluster.Name || f.Name == RueidisCluster.Name:
+		// In-process, or the cluster (which only these subjects use).
+		err = env.Once("batch:"+f.Name, func() error {
+			n, err := loadLocal(s, keys, Small, false)
+			if err == nil && n != len(keys) {
+				err = fmt.Errorf("%s: only %d of %d batch keys stored", f.Name, n, len(keys))
+			}
+			return err
+		})
+	default:
+		err = env.PreloadRedis(ctx, "batch", keys, Small)
+	}
+	if err == nil {
+		err = env.Once("batch-warm:"+f.Name, func() error { return warm(s, keys, 1) })
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, true
+}
+
+// BenchmarkGetMany: one multi-key read of 100 keys of 100 B (MGET or the
+// library's batch), against BenchmarkGetSeq, the same 100 keys read one Get
+// at a time. One op is 100 keys in both.
+func BenchmarkGetMany(b *testing.B) {
+	ctx := context.Background()
+	keys := BatchKeys(100)
+	for _, f := range inRoundOrder(batchSubjects()) {
+		b.Run(fmt.Sprintf("keys=%d/subject=%s", len(keys), f.Name), func(b *testing.B) {
+			defer env.Recover()
+			s, ok := prepareBatch(b, f, keys)
+			if !ok {
+				b.Skipf("%s has no multi-key read", f.Name)
+			}
+			mg := s.(ManyGetter)
+			measure(b, 1, f.Tier == Remote, func(int) error {
+				n, err := mg.GetMany(ctx, keys)
+				if err == nil && n != len(keys) {
+					err = fmt.Errorf("GetMany found %d of %d keys", n, len(keys))
+				}
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkGetSeq: the 100 keys of BenchmarkGetMany read with 100 sequential
+// Gets (one op).
+func BenchmarkGetSeq(b *testing.B) {
+	ctx := context.Background()
+	keys := BatchKeys(100)
+	for _, f := range inRoundOrder(batchSubjects()) {
+		b.Run(fmt.Sprintf("keys=%d/subject=%s", len(keys), f.Name), func(b *testing.B) {
+			defer env.Recover()
+			s, ok := prepareBatch(b, f, keys)
+			if !ok {
+				b.Skipf("%s has no multi-key read", f.Name)
+			}
+			measure(b, 1, f.Tier == Remote, func(int) error {
+				for _, k := range keys {
+					v, err := s.Get(ctx, k)
+					if err != nil {
+						return err
+					}
+					if err := checkLen(v, Small); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+var errLoaderCalled = errors.New("loader called on a hit")
+
+// BenchmarkGetOrSet: a read-through call on a key that is present (a hit: the
+// loader must not run), serial, for the subjects that have one.
+func BenchmarkGetOrSet(b *testing.B) {
+	ctx := context.Background()
+	const size = Small
+	for _, f := range inRoundOrder(BytesSubjects) {
+		b.Run(fmt.Sprintf("size=%s/subject=%s", SizeName(size), f.Name), func(b *testing.B) {
+			defer env.Recover()
+			s := open(b, f)
+			gs, ok := s.(GetOrSetter[[]byte])
+			if !ok {
+				b.Skipf("%s has no read-through call", f.Name)
+			}
+			key := "g:" + f.Name
+			ensure(b, s, key, Value(size))
+			load := func() ([]byte, error) { return nil, errLoaderCalled }
+			measure(b, 1, f.Tier == Remote, func(int) error {
+				v, err := gs.GetOrSet(ctx, key, load)
+				if err != nil {
+					return err
+				}
+				return checkLen(v, size)
+			})
+		})
+	}
+}
+
+// BenchmarkTypedGet: a hit on one key holding an Item, decoded into the
+// struct (msgpack for Strata, go-redis/cache and gocache's Marshaler).
+func BenchmarkTypedGet(b *testing.B) {
+	ctx := context.Background()
+	want := SampleItem()
+	for _, conc := range []int{1, 64} {
+		for _, f := range inRoundOrder(TypedSubjects) {
+			b.Run(fmt.Sprintf("conc=%d/subject=%s", conc, f.Name), func(b *testing.B) {
+				defer env.Recover()
+				s := open(b, f)
+				key := "t:" + f.Name
+				ensure(b, s, key, want)
+				measure(b, conc, f.Tier == Remote, func(int) error {
+					v, err := s.Get(ctx, key)
+					if err == nil && (v.ID != want.ID || len(v.Tags) != len(want.Tags)) {
+						err = fmt.Errorf("got %+v", v)
+					}
+					return err
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkTypedSet: storing an Item under one key, serial.
+func BenchmarkTypedSet(b *testing.B) {
+	ctx := context.Background()
+	v := SampleItem()
+	for _, f := range inRoundOrder(TypedSubjects) {
+		b.Run(fmt.Sprintf("conc=1/subject=%s", f.Name), func(b *testing.B) {
+			defer env.Recover()
+			s := open(b, f)
+			key := "u:" + f.Name
+			measure(b, 1, f.Tier != Local, func(int) error { return s.Set(ctx, key, v) })
+		})
+	}
+}
+
+// BenchmarkMemoryPerEntry: heap bytes per entry of the in-process caches after
+// loading 100k entries of 100 B (each value a fresh allocation, as values read
+// from a network would be; keys allocated beforehand and not counted):
+// runtime.GC and runtime.ReadMemStats before creating the cache and after
+// loading it. B/entry divides by the entries still resident. The ns/op of
+// this benchmark is the time of one measurement and means nothing.
+func BenchmarkMemoryPerEntry(b *testing.B) {
+	const entries, size = 100_000, Small
+	keys := make([]string, entries)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("e:%06d", i)
+	}
+	for _, f := range inRoundOrder(MemorySubjects) {
+		b.Run(fmt.Sprintf("entries=%d/size=%s/subject=%s", entries, SizeName(size), f.Name), func(b *testing.B) {
+			defer env.Recover()
+			var perEntry, resident float64
+			for range b.N {
+				p, r, err := heapPerEntry(f, keys, size)
+				if err != nil {
+					b.Fatal(err)
+				}
+				perEntry += p
+				resident += float64(r)
+			}
+			b.ReportMetric(perEntry/float64(b.N), "B/entry")
+			b.ReportMetric(resident/float64(b.N), "entries")
+		})
+	}
+}
+
+func heapPerEntry(f Factory[[]byte], keys []string, size int) (float64, int, error) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	s, err := f.New(context.Background(), env)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer s.Close()
+	n, err := loadLocal(s, keys, size, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(s)
+	runtime.KeepAlive(keys)
+	if n == 0 {
+		return 0, 0, fmt.Errorf("%s: no entry resident", f.Name)
+	}
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n), n, nil
+}
