@@ -32,7 +32,9 @@ type Options[V any] struct {
 // any Adapter. It is safe for concurrent use.
 type Cache[V any] struct {
 	a           Adapter
-	batcher     Batcher // nil when a does not implement it
+	batcher     Batcher   // nil when a does not implement it
+	viewer      Viewer    // nil unless a implements it and codec copies (see viewerFor)
+	views       sync.Pool // *viewState[V], for Get through viewer
 	codec       serializer.Codec[V]
 	defaultTTL  time.Duration
 	prefix      string
@@ -65,6 +67,7 @@ func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
 	if c.codec == nil {
 		c.codec = serializer.Default[V]()
 	}
+	c.viewer = viewerFor(a, c.codec)
 	if c.defaultTTL == 0 {
 		c.defaultTTL = StandardTTL
 	}
@@ -98,6 +101,9 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 	if err != nil {
 		var zero V
 		return zero, err
+	}
+	if c.viewer != nil {
+		return c.getView(ctx, key, full)
 	}
 	b, err := c.a.Get(ctx, full)
 	if err != nil {

@@ -101,6 +101,7 @@ func DescribeAdapter(name string, h Harness) bool {
 		s.describeClosed()
 		s.describeContext()
 		s.describeCapabilities()
+		s.describeViewer()
 		s.describeConcurrency()
 	})
 }

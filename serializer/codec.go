@@ -74,3 +74,26 @@ func untaggedHint(c byte) string {
 	}
 	return ""
 }
+
+// CopyingUnmarshaler is implemented by codecs whose Unmarshal never retains its
+// input: the value it returns shares no memory with b, so b may be changed or reused
+// as soon as Unmarshal returns. MsgPack, Gob and JSON implement it (with true); Raw
+// does not, since for byte slices its Unmarshal returns b itself.
+//
+// adapter.Cache relies on it to decode a driver's stored bytes in place (see
+// adapter.Viewer) instead of decoding a copy. A codec wrapping another may forward
+// the answer of the codec it wraps. Values with custom decoding methods
+// (UnmarshalJSON, DecodeMsgpack, GobDecode, ...) must copy what they keep of their
+// input, as those packages already require.
+type CopyingUnmarshaler interface {
+	// UnmarshalCopies reports whether Unmarshal never retains its input.
+	UnmarshalCopies() bool
+}
+
+// UnmarshalerTo is implemented by codecs that can decode into a V the caller
+// provides, which saves allocating one per call when the caller reuses it (as
+// adapter.Cache does). *v must hold the zero V; on error *v is left partly decoded
+// and must be discarded. Errors are those of Unmarshal. MsgPack implements it.
+type UnmarshalerTo[V any] interface {
+	UnmarshalTo(b []byte, v *V) error
+}

@@ -24,6 +24,9 @@ type gobCodec[V any] struct{}
 
 func (gobCodec[V]) Name() string { return nameGob }
 
+// UnmarshalCopies reports true: decoded values share no memory with the input.
+func (gobCodec[V]) UnmarshalCopies() bool { return true }
+
 func (gobCodec[V]) Marshal(v V) (_ []byte, err error) {
 	defer recoverPanic(nameGob, "encoding", &err)
 	if rv := reflect.ValueOf(&v).Elem(); rv.Kind() == reflect.Pointer && rv.IsNil() {

@@ -28,6 +28,9 @@ var jsonEncPool = sync.Pool{New: func() any {
 
 func (jsonCodec[V]) Name() string { return nameJSON }
 
+// UnmarshalCopies reports true: decoded values share no memory with the input.
+func (jsonCodec[V]) UnmarshalCopies() bool { return true }
+
 func (jsonCodec[V]) Marshal(v V) (_ []byte, err error) {
 	defer recoverPanic(nameJSON, "encoding", &err)
 	s := jsonEncPool.Get().(*jsonEncState)

@@ -42,6 +42,9 @@ var (
 
 func (msgpackCodec[V]) Name() string { return nameMsgPack }
 
+// UnmarshalCopies reports true: decoded values share no memory with the input.
+func (msgpackCodec[V]) UnmarshalCopies() bool { return true }
+
 func (msgpackCodec[V]) Marshal(v V) (_ []byte, err error) {
 	defer recoverPanic(nameMsgPack, "encoding", &err)
 	s := msgpackEncPool.Get().(*msgpackEncState)
@@ -58,28 +61,36 @@ func (msgpackCodec[V]) Marshal(v V) (_ []byte, err error) {
 	return out, nil
 }
 
-func (msgpackCodec[V]) Unmarshal(b []byte) (_ V, err error) {
+func (c msgpackCodec[V]) Unmarshal(b []byte) (V, error) {
 	var v V
+	if err := c.UnmarshalTo(b, &v); err != nil {
+		var zero V
+		return zero, err
+	}
+	return v, nil
+}
+
+// UnmarshalTo decodes b into *v, which must hold the zero V, without allocating a V
+// (see UnmarshalerTo). On error *v is left partly decoded: discard it.
+func (msgpackCodec[V]) UnmarshalTo(b []byte, v *V) (err error) {
 	if err := checkTag(b, TagMsgPack, nameMsgPack); err != nil {
-		return v, err
+		return err
 	}
 	if msgpackTooDeep(b[1:]) {
-		return v, codecErr(nil, "msgpack: containers nested more than %d deep (corrupted or malicious): remove the key", maxNesting)
+		return codecErr(nil, "msgpack: containers nested more than %d deep (corrupted or malicious): remove the key", maxNesting)
 	}
 	defer recoverPanic(nameMsgPack, "decoding", &err)
 	s := msgpackDecPool.Get().(*msgpackDecState)
 	s.r.Reset(b[1:])
 	s.dec.Reset(&s.r) // clear options a custom DecodeMsgpack may have set
-	if err := s.dec.Decode(&v); err != nil {
-		var zero V // s is dropped: a failed decode can leave it recording
-		return zero, decodeErr[V](nameMsgPack, err)
+	if err := s.dec.Decode(v); err != nil {
+		return decodeErr[V](nameMsgPack, err) // s is dropped: a failed decode can leave it recording
 	}
 	rest := s.r.Len()
 	s.r.Reset(nil) // do not keep the caller's bytes alive in the pool
 	msgpackDecPool.Put(s)
 	if rest != 0 {
-		var zero V
-		return zero, codecErr(nil, "msgpack: %d unexpected bytes after the value (corrupted, or not one msgpack value): remove the key", rest)
+		return codecErr(nil, "msgpack: %d unexpected bytes after the value (corrupted, or not one msgpack value): remove the key", rest)
 	}
-	return v, nil
+	return nil
 }

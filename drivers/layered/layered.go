@@ -22,6 +22,7 @@ var (
 	_ adapter.Pinger    = (*Adapter)(nil)
 	_ adapter.Clearer   = (*Adapter)(nil)
 	_ adapter.TTLReader = (*Adapter)(nil)
+	_ adapter.Viewer    = (*Adapter)(nil)
 )
 
 // DefaultL1TTL is how long L1 keeps an entry at most when Options.L1TTL is zero.
@@ -94,6 +95,7 @@ type allSubscriber interface {
 type Adapter struct {
 	l1  adapter.Adapter
 	l1b adapter.Batcher // nil if L1 has no batches
+	l1v adapter.Viewer  // nil if L1 cannot lend its bytes (see View)
 	l1c adapter.Clearer // required
 
 	l2     adapter.Adapter
@@ -187,6 +189,7 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 		repair:       make(map[string]struct{}),
 	}
 	a.l1b, _ = l1.(adapter.Batcher)
+	a.l1v, _ = l1.(adapter.Viewer)
 	a.l2b, _ = l2.(adapter.Batcher)
 	a.l2p, _ = l2.(adapter.Pinger)
 	a.l2c, _ = l2.(adapter.Clearer)

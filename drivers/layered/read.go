@@ -33,6 +33,38 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, err
 }
 
+// View calls fn with the value under key (see adapter.Viewer), read as Get reads it.
+// An L1 hit lends fn L1's bytes when L1 implements adapter.Viewer (drivers/memory
+// does), without a copy; a value read from L2 is passed as L2 returned it. fn is
+// called at most once, and its error is returned as it is. Unlike Get, an L1 failure
+// other than a miss or an invalid key (with drivers/memory as L1: only a done ctx)
+// is returned rather than answered from L2, since it cannot be told from fn's error.
+func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) error) error {
+	if err := a.begin(ctx); err != nil {
+		return err
+	}
+	if a.healthy.Load() {
+		var v []byte
+		var err error
+		if a.l1v != nil {
+			if err = a.l1v.View(ctx, key, fn); !errors.Is(err, adapter.ErrNotFound) {
+				return err // a hit (fn's result) or an L1 failure
+			}
+		} else if v, err = a.l1.Get(ctx, key); err == nil {
+			return fn(v)
+		} else if errors.Is(err, adapter.ErrInvalidKey) {
+			return err
+		}
+	} else if err := adapter.CheckKey(key); err != nil {
+		return err
+	}
+	v, _, err := a.readThrough(ctx, key)
+	if err != nil {
+		return err
+	}
+	return fn(v)
+}
+
 // GetWithTTL returns the value under key and its remaining time to live in L2
 // (adapter.NoExpiration for none). It always asks L2, which knows the TTL (L1 only
 // knows its own, shorter one), and back-fills L1 as Get does. L2 must implement

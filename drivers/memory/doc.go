@@ -51,7 +51,10 @@
 // cannot lose a concurrent Set. Get, GetMany and GetWithTTL take no lock.
 //
 // Copies. Set copies the value in and every read returns a fresh copy, so no caller
-// can modify what is cached or what another caller received.
+// can modify what is cached or what another caller received. The one exception is
+// View (adapter.Viewer), which lends the stored bytes to a callback for its duration
+// only: adapter.Cache uses it to decode without the copy, for codecs whose decoded
+// values share no memory with their input (never for serializer.Raw).
 //
 // Expiry. TTLs have millisecond resolution (a ttl is rounded up to whole
 // milliseconds, so 1ns means 1ms) and are measured on the monotonic clock, so wall

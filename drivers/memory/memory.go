@@ -23,6 +23,7 @@ var (
 	_ adapter.Pinger    = (*Adapter)(nil)
 	_ adapter.Clearer   = (*Adapter)(nil)
 	_ adapter.TTLReader = (*Adapter)(nil)
+	_ adapter.Viewer    = (*Adapter)(nil)
 )
 
 // Adapter is an in-process adapter.Adapter on a ristretto cache bounded by cost in

@@ -31,6 +31,32 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 	return e.value(), nil
 }
 
+// View calls fn with the value stored under key, without copying it (see
+// adapter.Viewer): stored entries are never modified, so the bytes fn sees stay as
+// they are while it runs, whatever other goroutines write. fn must not modify them
+// nor keep them. Errors are those of Get; fn's error is returned as it is.
+func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) error) error {
+	if ctx.Err() != nil {
+		return adapter.CheckContext(ctx)
+	}
+	s := a.enter()
+	if s == nil {
+		return errClosed
+	}
+	if err := adapter.CheckKey(key); err != nil {
+		a.leave(s)
+		return err
+	}
+	e, ok := a.rc.Get(key)
+	a.leave(s)
+	if !ok || !e.is(key) || (a.grace > 0 && e.expired(a.now())) {
+		return adapter.NotFound(key)
+	}
+	// Capacity capped at the length: an append by fn cannot write into buf's spare
+	// capacity, which concurrent viewers share.
+	return fn(e.buf[e.valueAt():len(e.buf):len(e.buf)])
+}
+
 // GetWithTTL returns a copy of the value stored under key and its remaining time to
 // live, adapter.NoExpiration for a value that never expires.
 func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {

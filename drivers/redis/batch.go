@@ -176,6 +176,9 @@ func (a *Adapter) remove(ctx context.Context, full []string) (int64, error) {
 		if a.grace > 0 {
 			return removeScript.Run(ctx, a.client, full, now).Int64()
 		}
+		if len(full) == 1 {
+			return a.unlinkOne(ctx, full[0])
+		}
 		return a.client.Unlink(ctx, full...).Result()
 	}
 	run := func(useEval bool, gs [][]int) ([]*goredis.Cmd, []*goredis.IntCmd, error) {

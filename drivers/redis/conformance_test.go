@@ -20,10 +20,22 @@ const conformanceGrace = 400 * time.Millisecond
 // harness gives every spec a fresh adapter with a random prefix over one shared
 // client per topology; the adapters never close that client.
 func harness(t *testing.T, rawURL string, grace time.Duration) conformance.Harness {
+	return harnessWith(t, rawURL, Options{Grace: grace})
+}
+
+// harnessWith is harness with more options (a random prefix is added).
+func harnessWith(t *testing.T, rawURL string, opts Options) conformance.Harness {
 	rdb := client(t, rawURL)
+	grace := opts.Grace
 	return conformance.Harness{
 		New: func(context.Context) (adapter.Adapter, error) {
-			return New(rdb, &Options{Prefix: redistest.RandomPrefix(), Grace: grace})
+			o := opts
+			o.Prefix = redistest.RandomPrefix()
+			a, err := New(rdb, &o)
+			if err == nil && a.autoPipe != nil {
+				a.autoPipe.always = true // every call through the autopipeliner, not only overlapping ones
+			}
+			return a, err
 		},
 		Grace: grace,
 	}
@@ -37,6 +49,11 @@ func TestConformance(t *testing.T) {
 	conformance.DescribeAdapter("redis cluster", harness(t, sharedCluster(t).URL(), 0))
 	conformance.DescribeAdapter("redis cluster with grace", harness(t, sharedCluster(t).URL(), conformanceGrace))
 	conformance.DescribeAdapter("redis sentinel", harness(t, sharedSentinel(t).URL(), 0))
+	conformance.DescribeAdapter("redis standalone autopipeline", harnessWith(t, serverURL(t), Options{AutoPipeline: true}))
+	conformance.DescribeAdapter("redis standalone autopipeline with grace",
+		harnessWith(t, serverURL(t), Options{AutoPipeline: true, Grace: conformanceGrace}))
+	conformance.DescribeAdapter("redis cluster autopipeline", harnessWith(t, sharedCluster(t).URL(), Options{AutoPipeline: true}))
+	conformance.DescribeAdapter("redis sentinel autopipeline", harnessWith(t, sharedSentinel(t).URL(), Options{AutoPipeline: true}))
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "redis conformance")
 }

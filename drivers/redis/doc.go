@@ -47,6 +47,8 @@
 //	allow_clear_without_prefix=true   Options.AllowClearWithoutPrefix
 //	invalidation_channel=name         Options.InvalidationChannel
 //	sentinel_auth=true                redis+sentinel only, see above
+//	autopipeline=false                Options.AutoPipeline (default true with URLs):
+//	                                  batch overlapping single-key calls into pipelines
 //
 // and, with the rediss schemes only (on redis:// they are an error), TLS settings
 // go-redis's parsers lack. Their files are read when the URL is parsed (Open,

@@ -48,10 +48,11 @@ const (
 	paramChannel      = "invalidation_channel"
 	paramSentinelAuth = "sentinel_auth"
 	paramSkipVerify   = "skip_verify"
+	paramAutoPipeline = "autopipeline"
 )
 
 var strataParams = append([]string{paramPrefix, paramGrace, paramLazy, paramOpenTimeout, paramClearAll, paramChannel,
-	paramSentinelAuth}, tlsParamNames...)
+	paramSentinelAuth, paramAutoPipeline}, tlsParamNames...)
 
 // credentialParams would put secrets in the query string, where url.Redacted does not
 // hide them: Strata refuses them.
@@ -67,7 +68,8 @@ type URLConfig struct {
 	Sentinel   *goredis.FailoverOptions // redis+sentinel://, rediss+sentinel://
 
 	// Options configures the adapter (URL prefix=, grace=, allow_clear_without_prefix=,
-	// invalidation_channel=).
+	// invalidation_channel=, autopipeline=; ParseURL sets AutoPipeline unless the URL
+	// has autopipeline=false).
 	Options Options
 	// Lazy skips the connection check when opening (URL lazy=true).
 	Lazy bool
@@ -241,6 +243,7 @@ func parse(u *url.URL) (*URLConfig, error) {
 	cfg.Options.Grace = p.Duration(paramGrace, 0)
 	cfg.Options.AllowClearWithoutPrefix = p.Bool(paramClearAll, false)
 	cfg.Options.InvalidationChannel = p.String(paramChannel, "")
+	cfg.Options.AutoPipeline = p.Bool(paramAutoPipeline, true)
 	cfg.Lazy = p.Bool(paramLazy, false)
 	cfg.OpenTimeout = p.Duration(paramOpenTimeout, DefaultOpenTimeout)
 	sentinelAuth := p.Bool(paramSentinelAuth, false)

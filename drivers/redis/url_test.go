@@ -33,7 +33,7 @@ func TestParseURLStandalone(t *testing.T) {
 	if o.ClientName != "strata" || !o.ContextTimeoutEnabled || o.TLSConfig != nil {
 		t.Errorf("client name %q, ContextTimeoutEnabled %v, TLS %v", o.ClientName, o.ContextTimeoutEnabled, o.TLSConfig)
 	}
-	want := Options{Prefix: "app:", Grace: 30 * time.Second, AllowClearWithoutPrefix: true, InvalidationChannel: "inv"}
+	want := Options{Prefix: "app:", Grace: 30 * time.Second, AllowClearWithoutPrefix: true, InvalidationChannel: "inv", AutoPipeline: true}
 	if cfg.Options != want || !cfg.Lazy || cfg.OpenTimeout != 500*time.Millisecond {
 		t.Errorf("Options %+v lazy %v open timeout %v", cfg.Options, cfg.Lazy, cfg.OpenTimeout)
 	}
@@ -48,7 +48,7 @@ func TestParseURLStandalone(t *testing.T) {
 	if o := cfg.Standalone; o.Addr != "h:6379" || o.DB != 0 || o.TLSConfig == nil || o.TLSConfig.ServerName != "h" {
 		t.Errorf("rediss://h: %+v", o)
 	}
-	if cfg.Lazy || cfg.OpenTimeout != DefaultOpenTimeout || cfg.Options != (Options{}) {
+	if cfg.Lazy || cfg.OpenTimeout != DefaultOpenTimeout || cfg.Options != (Options{AutoPipeline: true}) {
 		t.Errorf("defaults: %+v", cfg)
 	}
 }

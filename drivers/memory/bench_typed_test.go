@@ -1,0 +1,77 @@
+package memory_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/serializer"
+)
+
+// benchItem is the struct of bench.Item (the peer comparison's typed workload):
+// about 100 bytes in msgpack.
+type benchItem struct {
+	ID      int64    `msgpack:"id"`
+	Name    string   `msgpack:"name"`
+	Email   string   `msgpack:"email"`
+	Tags    []string `msgpack:"tags"`
+	Score   float64  `msgpack:"score"`
+	Created int64    `msgpack:"created"`
+	Active  bool     `msgpack:"active"`
+}
+
+var (
+	sampleItem = benchItem{
+		ID: 4242, Name: "Ada Lovelace", Email: "ada@example.org",
+		Tags: []string{"admin", "beta", "eu-west"}, Score: 97.5, Created: 1700000000, Active: true,
+	}
+	sinkItem benchItem
+)
+
+// BenchmarkRistrettoGetItem is the floor of a typed hit: ristretto returning the
+// stored msgpack bytes, decoded with the same codec, no copy.
+func BenchmarkRistrettoGetItem(b *testing.B) {
+	codec := serializer.MsgPack[benchItem]()
+	enc, err := codec.Marshal(sampleItem)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rc := newRistretto(b, benchTTL)
+	for _, k := range benchKeyList {
+		rc.SetWithTTL(k, enc, int64(len(k)+len(enc)), benchTTL)
+	}
+	rc.Wait()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		v, ok := rc.Get(benchKeyList[i%benchKeys])
+		if !ok {
+			b.Fatal("miss")
+		}
+		if sinkItem, err = codec.Unmarshal(v); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkCacheGetItem is a typed hit through adapter.Cache[benchItem] (msgpack).
+func BenchmarkCacheGetItem(b *testing.B) {
+	c := adapter.New(open(b, nil), &adapter.Options[benchItem]{Codec: serializer.MsgPack[benchItem]()})
+	ctx := context.Background()
+	for _, k := range benchKeyList {
+		if err := c.Set(ctx, k, sampleItem, benchTTL); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		v, err := c.Get(ctx, benchKeyList[i%benchKeys])
+		if err != nil {
+			b.Fatal(err)
+		}
+		sinkItem = v
+		i++
+	}
+}

@@ -1,0 +1,258 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/drivers/redis/redistest"
+)
+
+// countHook counts what reaches the server: single commands and pipelines (with
+// their commands).
+type countHook struct {
+	single, pipes, piped atomic.Int64
+}
+
+func (h *countHook) DialHook(next goredis.DialHook) goredis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
+}
+
+func (h *countHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		h.single.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *countHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		h.pipes.Add(1)
+		h.piped.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+func (h *countHook) reset() { h.single.Store(0); h.pipes.Store(0); h.piped.Store(0) }
+
+// TestAutoPipelineBatchesConcurrentCalls checks that overlapping calls share
+// pipelines (far fewer round trips than commands) and that serial calls never go
+// through the autopipeliner.
+func TestAutoPipelineBatchesConcurrentCalls(t *testing.T) {
+	ctx := ctxT(t)
+	rdb := client(t, serverURL(t))
+	h := &countHook{}
+	rdb.AddHook(h)
+	a := newTestAdapter(t, rdb, Options{AutoPipeline: true})
+	if err := a.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+
+	// Serial: every call direct, one command per round trip.
+	h.reset()
+	for i := range 50 {
+		if err := a.Set(ctx, fmt.Sprint("s", i), []byte("v"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Get(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.UpdateTimeout(ctx, "k", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Remove(ctx, fmt.Sprint("s", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s, p := h.single.Load(), h.pipes.Load(); s != 200 || p != 0 {
+		t.Errorf("serial calls: %d single commands and %d pipelines, want 200 and 0", s, p)
+	}
+
+	// Concurrent: most calls ride shared pipelines.
+	h.reset()
+	const workers, per = 64, 100
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range per {
+				key := fmt.Sprint("c", w, ":", i%5)
+				if err := a.Set(ctx, key, []byte("v"), time.Hour); err != nil {
+					errs <- err
+					return
+				}
+				b, err := a.Get(ctx, key)
+				if err != nil || string(b) != "v" {
+					errs <- fmt.Errorf("Get %s: %q, %v", key, b, err)
+					return
+				}
+				if _, err := a.Get(ctx, "missing"); !errors.Is(err, adapter.ErrNotFound) {
+					errs <- fmt.Errorf("Get missing: %v, want NotFound", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	cmds := int64(workers * per * 3)
+	single, pipes, piped := h.single.Load(), h.pipes.Load(), h.piped.Load()
+	t.Logf("%d commands: %d single, %d in %d pipelines", cmds, single, piped, pipes)
+	if single+piped < cmds {
+		t.Errorf("%d single + %d piped commands, want at least %d", single, piped, cmds)
+	}
+	if trips := single + pipes; trips*2 > cmds {
+		t.Errorf("%d round trips for %d commands: concurrent calls were not pipelined", trips, cmds)
+	}
+}
+
+// TestAutoPipelinePausedServer: calls queued behind a stuck pipeline still return
+// at their ctx deadline, and the adapter recovers after the server resumes.
+func TestAutoPipelinePausedServer(t *testing.T) {
+	ctx := ctxT(t)
+	srv := redistest.StartServer(t, nil)
+	a, err := Open(ctx, withParams(srv.URL(), "prefix="+redistest.RandomPrefix()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	if a.autoPipe == nil {
+		t.Fatal("Open did not turn autopipelining on")
+	}
+	a.autoPipe.always = true
+	if err := a.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			_ = srv.Resume()
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			var err error
+			if i%2 == 0 {
+				_, err = a.Get(dctx, "k")
+			} else {
+				err = a.Set(dctx, "k", []byte("w"), time.Hour)
+			}
+			if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > 2*time.Second {
+				t.Errorf("call %d: %v after %v, want DeadlineExceeded at about 200ms", i, err, took)
+			}
+		})
+	}
+	wg.Wait()
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	resumed = true
+	eventually(t, 10*time.Second, "Get after Resume", func() bool {
+		_, err := a.Get(ctx, "k")
+		return err == nil
+	})
+}
+
+// TestAutoPipelineClose: an adapter from Open closes its client and with it the
+// autopipeliner; one from New leaves the caller's client and its autopipeliner
+// open.
+func TestAutoPipelineClose(t *testing.T) {
+	ctx := ctxT(t)
+	rdb := client(t, serverURL(t))
+	a := newTestAdapter(t, rdb, Options{AutoPipeline: true})
+	a.autoPipe.always = true
+	if err := a.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ap := a.autoPipe.ap.Load()
+	if ap == nil {
+		t.Fatal("no autopipeliner after a call")
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ap.IsClosed() {
+		t.Error("closing a New adapter closed the client's autopipeliner")
+	}
+	if _, err := a.Get(ctx, "k"); !errors.Is(err, adapter.ErrClosed) {
+		t.Errorf("Get after Close: %v", err)
+	}
+	b := newTestAdapter(t, rdb, Options{AutoPipeline: true})
+	b.autoPipe.always = true
+	if _, err := b.Get(ctx, "missing"); !errors.Is(err, adapter.ErrNotFound) {
+		t.Errorf("another adapter on the client: %v", err)
+	}
+
+	o, err := Open(ctx, withParams(serverURL(t), "prefix="+redistest.RandomPrefix()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.autoPipe.always = true
+	if err := o.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ap = o.autoPipe.ap.Load()
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ap == nil || !ap.IsClosed() {
+		t.Error("closing an Open adapter left its autopipeliner open")
+	}
+
+	// Someone closing the shared autopipeliner: the adapter gets a fresh one.
+	ap = b.autoPipe.ap.Load()
+	_ = ap.Close()
+	if _, err := b.Get(ctx, "missing"); !errors.Is(err, adapter.ErrNotFound) {
+		t.Errorf("after the autopipeliner was closed: %v", err)
+	}
+	if b.autoPipe.ap.Load() == ap {
+		t.Error("the closed autopipeliner is still in use")
+	}
+}
+
+func TestAutoPipelineURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"redis://h":                           true,
+		"redis://h?autopipeline=false":        false,
+		"redis+cluster://h?autopipeline=true": true,
+		"redis+sentinel://h/m?autopipeline=0": false,
+	} {
+		cfg, err := ParseURL(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Options.AutoPipeline != want {
+			t.Errorf("%s: AutoPipeline %v, want %v", raw, cfg.Options.AutoPipeline, want)
+		}
+	}
+	if _, err := ParseURL("redis://h?autopipeline=maybe"); err == nil {
+		t.Error("autopipeline=maybe accepted")
+	}
+	ring := goredis.NewRing(&goredis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
+	t.Cleanup(func() { _ = ring.Close() })
+	a, err := New(ring, &Options{AutoPipeline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.autoPipe != nil {
+		t.Error("a Ring got an autopipeliner")
+	}
+}
