@@ -323,45 +323,21 @@ func expired(ctx context.Context) context.Context {
 	return c
 }
 
-// batcher returns the adapter's Batcher, or skips the spec.
-func (s *suite) batcher() adapter.Batcher {
+// capability returns the spec's adapter as the optional capability C, or skips the
+// spec: a driver need not offer every capability, but what it offers must conform.
+func capability[C any](s *suite, name string) C {
 	GinkgoHelper()
-	b, ok := s.a.(adapter.Batcher)
+	c, ok := s.a.(C)
 	if !ok {
-		Skip("the adapter does not implement adapter.Batcher")
-	}
-	return b
-}
-
-// pinger returns the adapter's Pinger, or skips the spec.
-func (s *suite) pinger() adapter.Pinger {
-	GinkgoHelper()
-	p, ok := s.a.(adapter.Pinger)
-	if !ok {
-		Skip("the adapter does not implement adapter.Pinger")
-	}
-	return p
-}
-
-// clearer returns the adapter's Clearer, or skips the spec.
-func (s *suite) clearer() adapter.Clearer {
-	GinkgoHelper()
-	c, ok := s.a.(adapter.Clearer)
-	if !ok {
-		Skip("the adapter does not implement adapter.Clearer")
+		Skip("the adapter does not implement adapter." + name)
 	}
 	return c
 }
 
-// ttlReader returns the adapter's TTLReader, or skips the spec.
-func (s *suite) ttlReader() adapter.TTLReader {
-	GinkgoHelper()
-	r, ok := s.a.(adapter.TTLReader)
-	if !ok {
-		Skip("the adapter does not implement adapter.TTLReader")
-	}
-	return r
-}
+func (s *suite) batcher() adapter.Batcher     { return capability[adapter.Batcher](s, "Batcher") }
+func (s *suite) pinger() adapter.Pinger       { return capability[adapter.Pinger](s, "Pinger") }
+func (s *suite) clearer() adapter.Clearer     { return capability[adapter.Clearer](s, "Clearer") }
+func (s *suite) ttlReader() adapter.TTLReader { return capability[adapter.TTLReader](s, "TTLReader") }
 
 // result is what a GetOrSet call returned, for specs that collect them.
 type result struct {

@@ -42,11 +42,4 @@ func (s *suite) describeViewer() {
 }
 
 // viewer returns the adapter's Viewer, or skips the spec.
-func (s *suite) viewer() adapter.Viewer {
-	GinkgoHelper()
-	v, ok := s.a.(adapter.Viewer)
-	if !ok {
-		Skip("the adapter does not implement adapter.Viewer")
-	}
-	return v
-}
+func (s *suite) viewer() adapter.Viewer { return capability[adapter.Viewer](s, "Viewer") }
