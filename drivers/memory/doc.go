@@ -59,9 +59,11 @@
 // Expiry. TTLs have millisecond resolution (a ttl is rounded up to whole
 // milliseconds, so 1ns means 1ms) and are measured on the monotonic clock, so wall
 // clock changes do not affect them. An expired value is never returned. Expired
-// entries are removed from memory by ristretto's periodic cleanup, within about ten
-// seconds of expiry (of the end of the grace window, with Grace); until then they
-// still count toward MaxCost.
+// entries are removed from memory by the adapter's sweeper, which runs once a second,
+// within about two seconds of expiry (of the end of the grace window, with Grace);
+// until then they still count toward MaxCost. (The adapter tracks expiry itself
+// rather than through ristretto's TTLs, which read the wall clock on every Get and
+// were measured to make a hit 2.5 times slower.)
 //
 // Grace. With Options.Grace (URL grace=) an entry is kept for Grace past its
 // expiry, unreadable, so that UpdateTimeout can revive it: UpdateTimeout on a key

@@ -15,7 +15,7 @@ import (
 // now is the adapter's clock: monotonic nanoseconds since New. time.Since on a time
 // with a monotonic reading costs one clock read, about half of time.Now, and wall
 // clock jumps do not move expiries.
-func (a *Adapter) now() int64 { return int64(time.Since(a.epoch)) }
+func (st *state) now() int64 { return int64(time.Since(st.epoch)) }
 
 // enter registers a call with the close gate; nil means the adapter is closed.
 func (a *Adapter) enter() *slot { return a.gate.enter() }
@@ -29,15 +29,15 @@ func (a *Adapter) leave(s *slot) {
 
 // lock takes and returns key's write lock. Set, SetMany, Remove and UpdateTimeout hold
 // it for the key, which makes each of them atomic for that key; Get never takes it.
-func (a *Adapter) lock(key string) *stripe {
-	s := &a.stripes[a.stripeOf(key)]
+func (st *state) lock(key string) *stripe {
+	s := &st.stripes[st.stripeOf(key)]
 	s.Lock()
 	return s
 }
 
 // stripeOf returns the index of key's write lock.
-func (a *Adapter) stripeOf(key string) int {
-	return int(maphash.String(a.seed, key) % numStripes)
+func (st *state) stripeOf(key string) int {
+	return int(maphash.String(st.seed, key) % numStripes)
 }
 
 // ceilMS rounds a positive ttl up to whole milliseconds (saturating).
@@ -67,19 +67,6 @@ func (a *Adapter) expiryAt(now int64, ttl time.Duration) int64 {
 		return 0
 	}
 	return satAdd(now, int64(ceilMS(ttl)))
-}
-
-// keepFor returns the TTL to give ristretto for e, now: until e's logical expiry plus
-// Grace, or 0 (for ever) if e does not expire. It is computed right before each
-// SetWithTTL, so that ristretto's expiry matches the logical one to within a
-// microsecond however long the write took: with Grace 0, Get relies on ristretto's
-// expiry check alone. ristretto reads 0 as "for ever" and a negative TTL as "drop the
-// write", so an entry that expired during the write gets 1ns.
-func (a *Adapter) keepFor(e *entry) time.Duration {
-	if e.expiry == 0 {
-		return 0
-	}
-	return max(satAdd(time.Duration(e.expiry-a.now()), a.grace), time.Nanosecond)
 }
 
 // newEntry copies key and value into a new entry, or returns an error wrapping

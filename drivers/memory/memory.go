@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -31,16 +30,22 @@ var (
 // adapter.TTLReader. It is safe for concurrent use; see the package documentation for
 // its guarantees.
 type Adapter struct {
+	*state
+	opts     Options // with defaults filled in
+	rejected atomic.Uint64
+	cleanup  runtime.Cleanup
+}
+
+// state is what the adapter shares with its sweeper (see expiry.go).
+type state struct {
 	rc      *ristretto.Cache[string, entry]
 	gate    *gate
 	stripes *[numStripes]stripe
 	seed    maphash.Seed
 	epoch   time.Time // the zero of the adapter's monotonic clock (see now)
 	grace   time.Duration
-	opts    Options // with defaults filled in
-
-	rejected atomic.Uint64
-	cleanup  runtime.Cleanup
+	index   *expiryIndex
+	sweeper *sweeper
 }
 
 // stripe is one write lock, alone on its cache line.
@@ -82,7 +87,14 @@ func (e *entry) is(key string) bool {
 func (e *entry) expired(now int64) bool { return e.expiry != 0 && now >= e.expiry }
 
 // value returns a copy of e's value (non-nil, even when empty).
-func (e *entry) value() []byte { return bytes.Clone(e.buf[e.valueAt():]) }
+func (e *entry) value() []byte {
+	// make+copy compiles to one allocation without zeroing, which was measured
+	// faster than bytes.Clone (an append through growslice).
+	src := e.buf[e.valueAt():]
+	v := make([]byte, len(src))
+	copy(v, src)
+	return v
+}
 
 // cost is what e is charged against MaxCost.
 func (e *entry) cost() int64 { return int64(cap(e.buf)) + EntryOverhead }
@@ -95,6 +107,7 @@ func New(opts *Options) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	index := &expiryIndex{grace: o.Grace}
 	rc, err := ristretto.NewCache(&ristretto.Config[string, entry]{
 		NumCounters: o.NumCounters,
 		MaxCost:     o.MaxCost,
@@ -104,28 +117,43 @@ func New(opts *Options) (*Adapter, error) {
 		// fixed estimate (the size of its store item, 56 bytes) on top: counted twice,
 		// and the cost it admits would differ from the one Set checks against MaxCost.
 		IgnoreInternalCost: true,
+		// Every value leaving the cache (removed, replaced, evicted or declined)
+		// leaves the expiry index too.
+		OnExit: index.forget,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("strata/memory: %w", err)
 	}
-	a := &Adapter{
+	st := &state{
 		rc:      rc,
 		gate:    &gate{},
 		stripes: new([numStripes]stripe),
 		seed:    maphash.MakeSeed(),
 		epoch:   time.Now(),
 		grace:   o.Grace,
-		opts:    o,
+		index:   index,
 	}
-	// An Adapter dropped without Close would leave ristretto's goroutines running
-	// forever. closeRistretto references only rc, so it does not keep a reachable;
-	// once a is unreachable no call can be in flight (leave keeps a alive until the
-	// end of each call), so closing rc then is safe.
-	a.cleanup = runtime.AddCleanup(a, closeRistretto, rc)
+	st.sweeper = startSweeper(st)
+	a := &Adapter{state: st, opts: o}
+	// An Adapter dropped without Close would leave the sweeper and ristretto's
+	// goroutines running forever. shutdown references only st, so it does not keep a
+	// reachable; once a is unreachable no call can be in flight (leave keeps a alive
+	// until the end of each call), so shutting down then is safe.
+	a.cleanup = runtime.AddCleanup(a, func(st *state) { st.shutdown() }, st)
 	return a, nil
 }
 
-func closeRistretto(rc *ristretto.Cache[string, entry]) { rc.Close() }
+// shutdown closes the gate (waiting for calls in flight, the sweeper's included),
+// stops the sweeper and closes ristretto. It reports false if it had already run.
+func (st *state) shutdown() bool {
+	if !st.gate.close() {
+		return false
+	}
+	st.sweeper.halt()
+	st.rc.Close()
+	st.index.clear()
+	return true
+}
 
 // Options returns the adapter's configuration, with defaults filled in.
 func (a *Adapter) Options() Options { return a.opts }
@@ -158,6 +186,7 @@ func (a *Adapter) Clear(ctx context.Context) error {
 		a.stripes[i].Lock()
 	}
 	a.rc.Clear()
+	a.index.clear()
 	for i := range a.stripes {
 		a.stripes[i].Unlock()
 	}
@@ -168,11 +197,9 @@ func (a *Adapter) Clear(ctx context.Context) error {
 // later call returns an error wrapping adapter.ErrClosed. Closing twice is not an
 // error.
 func (a *Adapter) Close() error {
-	if !a.gate.close() {
-		return nil
+	if a.shutdown() {
+		a.cleanup.Stop()
 	}
-	a.cleanup.Stop()
-	a.rc.Close()
 	return nil
 }
 

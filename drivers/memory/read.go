@@ -23,9 +23,7 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	e, ok := a.rc.Get(key)
 	a.leave(s)
-	// With Grace 0, ristretto's expiry is the logical one (see keepFor) and ristretto
-	// has just checked it: skip a second clock read.
-	if !ok || !e.is(key) || (a.grace > 0 && e.expired(a.now())) {
+	if !ok || !e.is(key) || (e.expiry != 0 && a.now() >= e.expiry) {
 		return nil, adapter.NotFound(key)
 	}
 	return e.value(), nil
@@ -49,7 +47,7 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 	}
 	e, ok := a.rc.Get(key)
 	a.leave(s)
-	if !ok || !e.is(key) || (a.grace > 0 && e.expired(a.now())) {
+	if !ok || !e.is(key) || (e.expiry != 0 && a.now() >= e.expiry) {
 		return adapter.NotFound(key)
 	}
 	// Capacity capped at the length: an append by fn cannot write into buf's spare
@@ -100,13 +98,10 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 	if err := adapter.CheckKeys(keys); err != nil {
 		return nil, err
 	}
-	var now int64
-	if a.grace > 0 {
-		now = a.now()
-	}
+	now := a.now()
 	out := make(map[string][]byte, len(keys))
 	for _, k := range keys {
-		if e, ok := a.rc.Get(k); ok && e.is(k) && (a.grace == 0 || !e.expired(now)) {
+		if e, ok := a.rc.Get(k); ok && e.is(k) && !e.expired(now) {
 			out[k] = e.value()
 		}
 	}

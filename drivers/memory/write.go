@@ -8,7 +8,7 @@ import (
 	"github.com/stratacache/strata/adapter"
 )
 
-// write stores e under key (see keepFor for how long ristretto keeps it). old is
+// write stores e under key, with no ristretto TTL (see expiry.go). old is
 // the entry held under key when the caller has just read it, or nil to look it up.
 // The caller holds key's write lock, which is what makes the sequence below safe: no
 // other write to key can interleave, and no insert of key is left in ristretto's
@@ -72,11 +72,16 @@ func (a *Adapter) stage(ctx context.Context, key string, e entry, old *entry) (v
 	if !inPlace {
 		a.rc.Del(key)
 	}
-	for !a.rc.SetWithTTL(key, e, cost, a.keepFor(&e)) {
+	// Indexed before it is stored: ristretto may evict or decline it (calling
+	// index.forget) as soon as it is queued. No TTL for ristretto (see expiry.go).
+	a.index.add(e)
+	for !a.rc.SetWithTTL(key, e, cost, 0) {
+		err := adapter.CheckContext(ctx)
 		if a.gate.closed.Load() {
-			return false, errClosed
+			err = errClosed
 		}
-		if err := adapter.CheckContext(ctx); err != nil {
+		if err != nil {
+			a.index.forget(e)
 			return false, err
 		}
 		a.rc.Wait()
@@ -237,8 +242,13 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 	if !ok || !e.is(key) || (e.expiry != 0 && now >= satAdd(e.expiry, int64(a.grace))) {
 		return nil, adapter.NotFound(key)
 	}
-	n := entry{buf: e.buf}
-	n.expiry = a.expiryAt(now, ttl)
+	n := entry{buf: e.buf, expiry: a.expiryAt(now, ttl)}
+	if n.expiry == e.expiry {
+		// Nothing to change (persisting a value that never expires). Storing n
+		// anyway would index it twice under one ref and lose it on the first
+		// forget.
+		return e.value(), nil
+	}
 	if err := a.write(ctx, key, n, &e); err != nil {
 		return nil, err
 	}
