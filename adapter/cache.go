@@ -25,6 +25,10 @@ type Options[V any] struct {
 	// LoadTimeout bounds each GetOrSet loader call; 0 means no bound beyond the
 	// loader's own.
 	LoadTimeout time.Duration
+	// DecodeEveryHit turns off keeping decoded values in an in-process adapter
+	// (see Memoizer): every hit then decodes the stored bytes again. Leave it off
+	// unless V's decoding has side effects the cache must repeat.
+	DecodeEveryHit bool
 }
 
 // Cache is the typed cache users hold: it encodes values with a codec, namespaces keys
@@ -32,9 +36,10 @@ type Options[V any] struct {
 // any Adapter. It is safe for concurrent use.
 type Cache[V any] struct {
 	a           Adapter
-	batcher     Batcher   // nil when a does not implement it
-	viewer      Viewer    // nil unless a implements it and codec copies (see viewerFor)
-	views       sync.Pool // *viewState[V], for Get through viewer
+	batcher     Batcher       // nil when a does not implement it
+	memo        *memoState[V] // nil unless Get may read through a's Memoizer (see memoFor)
+	viewer      Viewer        // nil unless a implements it and codec copies (see viewerFor)
+	views       sync.Pool     // *viewState[V], for Get through viewer
 	codec       serializer.Codec[V]
 	defaultTTL  time.Duration
 	prefix      string
@@ -67,6 +72,7 @@ func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
 	if c.codec == nil {
 		c.codec = serializer.Default[V]()
 	}
+	c.memo = memoFor(a, c.codec, opts.DecodeEveryHit)
 	c.viewer = viewerFor(a, c.codec)
 	if c.defaultTTL == 0 {
 		c.defaultTTL = StandardTTL
@@ -101,6 +107,9 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 	if err != nil {
 		var zero V
 		return zero, err
+	}
+	if c.memo != nil {
+		return c.getMemo(ctx, key, full)
 	}
 	if c.viewer != nil {
 		return c.getView(ctx, key, full)

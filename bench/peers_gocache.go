@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/dgraph-io/ristretto/v2"
 	gocache "github.com/eko/gocache/lib/v4/cache"
@@ -19,6 +20,65 @@ import (
 // Typed subjects go through lib/v4's Marshaler (msgpack), as its docs show.
 
 func isGocacheMiss(err error) bool { return errors.Is(err, gostore.NotFound{}) }
+
+// ristrettoDropPrefix starts the error store/ristretto's Set returns when
+// ristretto's SetWithTTL returns false. store/ristretto v4.3.1 builds it with
+// fmt.Errorf("An error has occurred while setting value '%v' on key '%v'",
+// ...) and no %w: there is no sentinel or type to match, only the text.
+const ristrettoDropPrefix = "An error has occurred while setting value '"
+
+// ignoreRistrettoDrop returns err without store/ristretto's "write not
+// applied" error for key: nil when that was the only error, the others when
+// gocache's chain joined it with others.
+//
+// ristretto's SetWithTTL returns false when it drops a new entry because its
+// write buffer is full (contention: a load of 100k keys, the Zipf workload's
+// writes), which its docs describe as normal operation; the raw ristretto
+// subject ignores it (ristrettoSubject.Set); Strata's memory driver waits for
+// the buffer and retries, so Strata's subjects never see it. gocache turns it
+// into an error, which would fail a benchmark round for what is a dropped
+// write: the key then reads as a miss (Zipf counts it in miss-%, ensure and
+// loadLocal store it again). The other causes of false are a closed cache or a
+// negative TTL, which this harness never has (a closed cache would show up as
+// misses in ensure and loadLocal).
+//
+// Only that error is dropped, and only when every error gocache joined is one:
+// the chain joins the errors of its layers ("unable to set item into cache
+// with store 'ristretto': %w"), so a Redis error next to a dropped ristretto
+// write is still returned. The cost of building the error (gocache formats the
+// whole value with %v) stays in the measurement: it is what gocache does.
+func ignoreRistrettoDrop(err error, key string) error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var rest []error
+		for _, e := range j.Unwrap() {
+			if !isRistrettoDrop(e, key) {
+				rest = append(rest, e)
+			}
+		}
+		return errors.Join(rest...) // nil when every error was a drop
+	}
+	if isRistrettoDrop(err, key) {
+		return nil
+	}
+	return err
+}
+
+// isRistrettoDrop reports whether the innermost error err wraps is
+// store/ristretto's dropped-write error for key.
+func isRistrettoDrop(err error, key string) bool {
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			break
+		}
+		err = inner
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, ristrettoDropPrefix) && strings.HasSuffix(msg, "' on key '"+key+"'")
+}
 
 // gocacheParts holds what a gocache subject has to close.
 type gocacheParts struct {
@@ -120,8 +180,14 @@ func (s *gocacheSubject) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, err
 }
 
+// Set does not report a write ristretto dropped (ignoreRistrettoDrop) for the
+// subjects with a ristretto store; any other error is returned.
 func (s *gocacheSubject) Set(ctx context.Context, key string, v []byte) error {
-	return s.c.Set(ctx, key, v, gostore.WithExpiration(TTL), gostore.WithCost(entryCost(key, len(v))))
+	err := s.c.Set(ctx, key, v, gostore.WithExpiration(TTL), gostore.WithCost(entryCost(key, len(v))))
+	if err != nil && s.parts.rc != nil {
+		err = ignoreRistrettoDrop(err, key)
+	}
+	return err
 }
 
 // gocacheTyped stores Items through gocache's Marshaler (msgpack).
@@ -177,8 +243,13 @@ func (s *gocacheTyped) Get(ctx context.Context, key string) (Item, error) {
 // overhead (the cache is far from full either way).
 const typedCost = 100 + 200
 
+// Set does not report a write ristretto dropped, as gocacheSubject.Set.
 func (s *gocacheTyped) Set(ctx context.Context, key string, v Item) error {
-	return s.m.Set(ctx, key, v, gostore.WithExpiration(TTL), gostore.WithCost(typedCost))
+	err := s.m.Set(ctx, key, v, gostore.WithExpiration(TTL), gostore.WithCost(typedCost))
+	if err != nil && s.parts.rc != nil {
+		err = ignoreRistrettoDrop(err, key)
+	}
+	return err
 }
 
 var _ Waiter = (*ristretto.Cache[string, []byte])(nil)

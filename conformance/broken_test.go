@@ -65,6 +65,30 @@ var controls = []brokenCase{
 
 var brokenCases = []brokenCase{
 	{
+		// Keeps the first value decoded for each key for ever, ignoring later writes.
+		name: "memo-never-forgets",
+		breakIt: func(w *wrapper) {
+			var mu sync.Mutex
+			kept := map[string]any{}
+			w.getMemo = func(ctx context.Context, key string, tag any, decode func([]byte) (any, error)) (any, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if v, ok := kept[key]; ok {
+					return v, nil
+				}
+				v, err := w.m.GetMemo(ctx, key, tag, decode)
+				if err == nil {
+					kept[key] = v
+				}
+				return v, err
+			}
+		},
+		mustFail: []string{
+			"optional capability Memoizer returns the decoded stored value, never one kept for older bytes",
+			"optional capability Memoizer never returns a value kept under another tag",
+		},
+	},
+	{
 		name: "remove-always-true",
 		breakIt: func(w *wrapper) {
 			w.remove = func(ctx context.Context, keys ...string) (bool, error) {
@@ -633,6 +657,7 @@ type wrapper struct {
 	getWithTTL    func(ctx context.Context, key string) ([]byte, time.Duration, error)
 	ping          func(ctx context.Context) error
 	clear         func(ctx context.Context) error
+	getMemo       func(ctx context.Context, key string, tag any, decode func([]byte) (any, error)) (any, error)
 }
 
 var (
@@ -641,6 +666,7 @@ var (
 	_ adapter.Pinger    = (*wrapper)(nil)
 	_ adapter.Clearer   = (*wrapper)(nil)
 	_ adapter.TTLReader = (*wrapper)(nil)
+	_ adapter.Memoizer  = (*wrapper)(nil)
 )
 
 // mapTTL makes Set and SetMany store positive TTLs as f says.
@@ -727,4 +753,11 @@ func (w *wrapper) Clear(ctx context.Context) error {
 		return w.clear(ctx)
 	}
 	return w.m.Clear(ctx)
+}
+
+func (w *wrapper) GetMemo(ctx context.Context, key string, tag any, decode func([]byte) (any, error)) (any, error) {
+	if w.getMemo != nil {
+		return w.getMemo(ctx, key, tag, decode)
+	}
+	return w.m.GetMemo(ctx, key, tag, decode)
 }

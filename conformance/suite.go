@@ -102,6 +102,7 @@ func DescribeAdapter(name string, h Harness) bool {
 		s.describeContext()
 		s.describeCapabilities()
 		s.describeViewer()
+		s.describeMemoizer()
 		s.describeConcurrency()
 	})
 }

@@ -90,6 +90,20 @@ type CopyingUnmarshaler interface {
 	UnmarshalCopies() bool
 }
 
+// PureUnmarshaler is implemented by codecs whose Unmarshal depends only on its
+// input: decoding the same bytes again gives an equal value. MsgPack, Gob and JSON
+// implement it (with true).
+//
+// adapter.Cache relies on it to keep a decoded value beside the bytes an in-process
+// adapter stores (adapter.Memoizer) and copy that value on later hits instead of
+// decoding again. Values with custom decoding methods must then decode equal bytes
+// to equal values, which they do unless they read outside state (a clock, a
+// counter).
+type PureUnmarshaler interface {
+	// UnmarshalIsPure reports whether Unmarshal depends only on its input.
+	UnmarshalIsPure() bool
+}
+
 // UnmarshalerTo is implemented by codecs that can decode into a V the caller
 // provides, which saves allocating one per call when the caller reuses it (as
 // adapter.Cache does). *v must hold the zero V; on error *v is left partly decoded

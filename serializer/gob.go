@@ -27,6 +27,9 @@ func (gobCodec[V]) Name() string { return nameGob }
 // UnmarshalCopies reports true: decoded values share no memory with the input.
 func (gobCodec[V]) UnmarshalCopies() bool { return true }
 
+// UnmarshalIsPure reports true: see PureUnmarshaler.
+func (gobCodec[V]) UnmarshalIsPure() bool { return true }
+
 func (gobCodec[V]) Marshal(v V) (_ []byte, err error) {
 	defer recoverPanic(nameGob, "encoding", &err)
 	if rv := reflect.ValueOf(&v).Elem(); rv.Kind() == reflect.Pointer && rv.IsNil() {

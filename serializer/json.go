@@ -31,6 +31,9 @@ func (jsonCodec[V]) Name() string { return nameJSON }
 // UnmarshalCopies reports true: decoded values share no memory with the input.
 func (jsonCodec[V]) UnmarshalCopies() bool { return true }
 
+// UnmarshalIsPure reports true: see PureUnmarshaler.
+func (jsonCodec[V]) UnmarshalIsPure() bool { return true }
+
 func (jsonCodec[V]) Marshal(v V) (_ []byte, err error) {
 	defer recoverPanic(nameJSON, "encoding", &err)
 	s := jsonEncPool.Get().(*jsonEncState)

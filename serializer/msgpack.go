@@ -45,6 +45,9 @@ func (msgpackCodec[V]) Name() string { return nameMsgPack }
 // UnmarshalCopies reports true: decoded values share no memory with the input.
 func (msgpackCodec[V]) UnmarshalCopies() bool { return true }
 
+// UnmarshalIsPure reports true: see PureUnmarshaler.
+func (msgpackCodec[V]) UnmarshalIsPure() bool { return true }
+
 func (msgpackCodec[V]) Marshal(v V) (_ []byte, err error) {
 	defer recoverPanic(nameMsgPack, "encoding", &err)
 	s := msgpackEncPool.Get().(*msgpackEncState)

@@ -65,6 +65,36 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 	return fn(v)
 }
 
+// GetMemo returns the decoded value under key (see adapter.Memoizer), read as Get
+// reads it. An L1 hit returns the value L1 keeps beside its bytes when L1 implements
+// adapter.Memoizer (drivers/memory does), which decodes and keeps it on the first
+// hit; a value read from L2 is decoded and not kept (L1 keeps it on its next hit).
+// As with View, an L1 failure other than a miss or an invalid key is returned
+// rather than answered from L2.
+func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(value []byte) (any, error)) (any, error) {
+	if err := a.begin(ctx); err != nil {
+		return nil, err
+	}
+	if a.healthy.Load() {
+		if a.l1m != nil {
+			if v, err := a.l1m.GetMemo(ctx, key, tag, decode); !errors.Is(err, adapter.ErrNotFound) {
+				return v, err // a hit, decode's error or an L1 failure
+			}
+		} else if b, err := a.l1.Get(ctx, key); err == nil {
+			return decode(b)
+		} else if errors.Is(err, adapter.ErrInvalidKey) {
+			return nil, err
+		}
+	} else if err := adapter.CheckKey(key); err != nil {
+		return nil, err
+	}
+	b, _, err := a.readThrough(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return decode(b)
+}
+
 // GetWithTTL returns the value under key and its remaining time to live in L2
 // (adapter.NoExpiration for none). It always asks L2, which knows the TTL (L1 only
 // knows its own, shorter one), and back-fills L1 as Get does. L2 must implement

@@ -56,6 +56,13 @@
 // only: adapter.Cache uses it to decode without the copy, for codecs whose decoded
 // values share no memory with their input (never for serializer.Raw).
 //
+// Decoded values. A typed adapter.Cache reading through GetMemo (adapter.Memoizer)
+// decodes a stored value on its first hit and the adapter keeps the decoded value
+// beside the bytes; later hits copy it instead of decoding again (the Cache hands
+// each caller its own deep copy). A kept value is charged against MaxCost (the
+// length of its bytes plus 64, an estimate), is only added when the cache has room
+// for it without evicting anything, and goes with its bytes at the next write.
+//
 // Expiry. TTLs have millisecond resolution (a ttl is rounded up to whole
 // milliseconds, so 1ns means 1ms) and are measured on the monotonic clock, so wall
 // clock changes do not affect them. An expired value is never returned. Expired
@@ -74,6 +81,6 @@
 // its memory; later calls return adapter.ErrClosed. An Adapter that becomes
 // unreachable without Close is closed by the garbage collector.
 //
-// The adapter implements adapter.Batcher, adapter.Pinger, adapter.Clearer and
-// adapter.TTLReader.
+// The adapter implements adapter.Batcher, adapter.Pinger, adapter.Clearer,
+// adapter.TTLReader, adapter.Viewer and adapter.Memoizer.
 package memory

@@ -79,6 +79,7 @@ func (a *Adapter) newEntry(key string, value []byte) (entry, error) {
 	// slices.Grow allocates a whole size class, so cap(buf) is the memory used.
 	buf := slices.Grow([]byte(nil), n)
 	buf = binary.LittleEndian.AppendUint16(buf, uint16(len(key)-1)) // CheckKey: 1 <= len(key) <= 65536
+	buf = binary.LittleEndian.AppendUint64(buf, 0)                  // expiry: see setExpiry
 	buf = append(append(buf, key...), value...)
 	e := entry{buf: buf}
 	if cost := e.cost(); cost > a.opts.MaxCost {

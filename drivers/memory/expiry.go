@@ -24,25 +24,23 @@ const sweepEvery = time.Second
 // (each of which adds one reference, and removes the one it replaces) rarely wait.
 const indexShards = 64
 
-// ref identifies one stored entry: its buffer and its expiry. An UpdateTimeout
-// stores a new entry with the same buffer and another expiry, so the buffer alone
-// would not do. Holding the buffer keeps it in memory: references are dropped when
-// their entry leaves the cache (forget, called by ristretto's OnExit) or when their
-// bucket is swept, so the index never keeps an evicted entry alive for long.
-type ref struct {
-	buf    *byte
-	expiry int64
-}
+// ref identifies an entry's buffer, which holds its key and expiry. The index holds
+// refs, so holding a ref keeps the buffer in memory: refs are dropped when their
+// entry leaves the cache (forget, called by ristretto's OnExit) or when their bucket
+// is swept, so the index never keeps an evicted entry alive for long.
+type ref = *byte
 
-// key returns the key stored in the entry buffer r points to (see entry.buf). The
-// buffer is never modified once stored, so the string may alias it.
-func (r ref) key() string {
-	n := int(binary.LittleEndian.Uint16(unsafe.Slice(r.buf, headerLen))) + 1
-	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(r.buf), headerLen)), n)
+// refKey returns the key stored in the entry buffer r points to (see entry.buf).
+// The buffer is never modified once stored, so the string may alias it.
+func refKey(r ref) string {
+	n := int(binary.LittleEndian.Uint16(unsafe.Slice(r, 2))) + 1
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(r), headerLen)), n)
 }
 
 // expiryIndex holds a reference to every stored entry that expires, in buckets of
-// sweepEvery by the end of its grace window.
+// sweepEvery by the end of its grace window. References are counted: two stored
+// entries share a buffer while a new memo replaces an entry in place (the new one
+// is added before ristretto forgets the old one).
 type expiryIndex struct {
 	grace  time.Duration
 	shards [indexShards]indexShard
@@ -50,7 +48,7 @@ type expiryIndex struct {
 
 type indexShard struct {
 	mu      sync.Mutex
-	buckets map[int64]map[ref]struct{}
+	buckets map[int64]map[ref]int32
 	first   int64 // no bucket below this one is held (a lower bound)
 	_       [cacheLine - 24]byte
 }
@@ -62,49 +60,58 @@ func (x *expiryIndex) bucketOf(expiry int64) int64 {
 }
 
 func (x *expiryIndex) shard(r ref) *indexShard {
-	h := uint64(uintptr(unsafe.Pointer(r.buf))>>4) * 0x9E3779B97F4A7C15
+	h := uint64(uintptr(unsafe.Pointer(r))>>4) * 0x9E3779B97F4A7C15
 	return &x.shards[h>>(64-6)] // indexShards = 1<<6
 }
 
 // add indexes e, which is about to be stored. Entries that never expire are not
 // indexed.
 func (x *expiryIndex) add(e entry) {
-	if e.expiry == 0 {
+	exp := e.expiry()
+	if exp == 0 {
 		return
 	}
-	r := ref{&e.buf[0], e.expiry}
-	b := x.bucketOf(e.expiry)
+	r := &e.buf[0]
+	b := x.bucketOf(exp)
 	s := x.shard(r)
 	s.mu.Lock()
 	if s.buckets == nil {
-		s.buckets = make(map[int64]map[ref]struct{})
+		s.buckets = make(map[int64]map[ref]int32)
 	}
 	m := s.buckets[b]
 	if m == nil {
-		m = make(map[ref]struct{})
+		m = make(map[ref]int32)
 		s.buckets[b] = m
 		if len(s.buckets) == 1 || b < s.first {
 			s.first = b
 		}
 	}
-	m[r] = struct{}{}
+	m[r]++
 	s.mu.Unlock()
 }
 
-// forget drops e's reference: e has left the cache (ristretto's OnExit, which also
-// passes zero entries for keys it found missing) or was never stored.
+// forget drops one reference to e: e has left the cache (ristretto's OnExit, which
+// also passes zero entries for keys it found missing) or was never stored.
 func (x *expiryIndex) forget(e entry) {
-	if e.expiry == 0 || len(e.buf) == 0 {
+	if len(e.buf) == 0 {
 		return
 	}
-	r := ref{&e.buf[0], e.expiry}
-	b := x.bucketOf(e.expiry)
+	exp := e.expiry()
+	if exp == 0 {
+		return
+	}
+	r := &e.buf[0]
+	b := x.bucketOf(exp)
 	s := x.shard(r)
 	s.mu.Lock()
 	if m := s.buckets[b]; m != nil {
-		delete(m, r)
-		if len(m) == 0 {
-			delete(s.buckets, b)
+		if m[r] > 1 {
+			m[r]--
+		} else {
+			delete(m, r)
+			if len(m) == 0 {
+				delete(s.buckets, b)
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -199,7 +206,7 @@ func (st *state) sweep(stop <-chan struct{}) {
 		}
 		now := st.now()
 		for _, r := range st.index.due(i, now) {
-			st.expire(r.key(), now)
+			st.expire(refKey(r), now)
 		}
 		st.gate.leave(s)
 	}
@@ -211,7 +218,7 @@ func (st *state) sweep(stop <-chan struct{}) {
 func (st *state) expire(key string, now int64) {
 	mu := st.lock(key)
 	defer mu.Unlock()
-	if e, ok := st.rc.Get(key); ok && e.is(key) && e.expiry != 0 && now >= satAdd(e.expiry, int64(st.grace)) {
+	if e, ok := st.rc.Get(key); ok && e.is(key) && e.expiry() != 0 && now >= satAdd(e.expiry(), int64(st.grace)) {
 		st.rc.Del(key)
 	}
 }

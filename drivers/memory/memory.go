@@ -55,22 +55,36 @@ type stripe struct {
 }
 
 // entry is what the adapter stores in ristretto. Entries are never modified once
-// stored (UpdateTimeout stores a new entry sharing buf), so readers need no lock.
+// stored (UpdateTimeout and a new memo store a new entry), so readers need no lock.
 //
 // It is kept to four words on purpose: ristretto v2's Get was measured about 60ns
 // slower with a five-word value type (40 bytes) than with four or fewer, which is
-// why the key's length lives in buf rather than in a field.
+// why the key's length and the expiry live in buf rather than in fields.
 type entry struct {
-	// buf is one allocation, owned by the cache: a 2-byte header holding the key's
-	// length minus one (little-endian; keys are 1 to 65536 bytes), the key, then the
-	// value. The key is kept so that two keys whose 128-bit ristretto hashes collide
-	// never see each other's values.
-	buf    []byte
-	expiry int64 // logical expiry on the adapter's clock (see now); 0 = never
+	// buf is one allocation, owned by the cache: a header holding the key's length
+	// minus one (2 bytes, little-endian; keys are 1 to 65536 bytes) and the expiry
+	// (8 bytes, little-endian: nanoseconds on the adapter's clock, see now; 0 =
+	// never), then the key, then the value. The key is kept so that two keys whose
+	// 128-bit ristretto hashes collide never see each other's values.
+	buf []byte
+	// memo is the value a typed cache decoded from buf (see adapter.Memoizer), or
+	// nil.
+	memo *memo
 }
 
-// headerLen is the size of the key-length header at the start of entry.buf.
-const headerLen = 2
+// memo is a decoded value kept beside an entry's bytes.
+type memo struct {
+	tag  any   // what decoded it (adapter.Memoizer)
+	v    any   // shared by every reader: never modified
+	cost int64 // what it is charged against MaxCost (memoCost)
+}
+
+// memoCost estimates what a value decoded from n bytes takes in memory: about as
+// much as its encoding, plus its interface box and the memo.
+func memoCost(n int) int64 { return int64(n) + 64 }
+
+// headerLen is the size of the header at the start of entry.buf.
+const headerLen = 10
 
 // valueAt returns the offset of the value in e.buf.
 func (e *entry) valueAt() int {
@@ -83,8 +97,17 @@ func (e *entry) is(key string) bool {
 	return len(e.buf) >= headerLen+n && e.valueAt() == headerLen+n && string(e.buf[headerLen:headerLen+n]) == key
 }
 
+// expiry returns e's logical expiry on the adapter's clock; 0 means never.
+func (e *entry) expiry() int64 { return int64(binary.LittleEndian.Uint64(e.buf[2:headerLen])) }
+
+// setExpiry sets e's expiry. Only for an entry not stored yet.
+func (e *entry) setExpiry(x int64) { binary.LittleEndian.PutUint64(e.buf[2:headerLen], uint64(x)) }
+
 // expired reports whether e's logical expiry has passed at now.
-func (e *entry) expired(now int64) bool { return e.expiry != 0 && now >= e.expiry }
+func (e *entry) expired(now int64) bool {
+	x := e.expiry()
+	return x != 0 && now >= x
+}
 
 // value returns a copy of e's value (non-nil, even when empty).
 func (e *entry) value() []byte {
@@ -96,8 +119,18 @@ func (e *entry) value() []byte {
 	return v
 }
 
+// view returns e's value without copying, capacity capped at its length: an append
+// by the borrower cannot write into buf's spare capacity, which others share.
+func (e *entry) view() []byte { return e.buf[e.valueAt():len(e.buf):len(e.buf)] }
+
 // cost is what e is charged against MaxCost.
-func (e *entry) cost() int64 { return int64(cap(e.buf)) + EntryOverhead }
+func (e *entry) cost() int64 {
+	c := int64(cap(e.buf)) + EntryOverhead
+	if e.memo != nil {
+		c += e.memo.cost
+	}
+	return c
+}
 
 // New returns an Adapter configured by opts (nil: the defaults). It starts
 // ristretto's goroutines; Close stops them (so does the garbage collector, should an

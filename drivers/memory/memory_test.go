@@ -798,18 +798,18 @@ func TestEntryOverhead(t *testing.T) {
 	const n = 100_000
 	a := open(t, &memory.Options{MaxCost: 1 << 40, NumCounters: 1 << 10})
 	before := heap()
-	value := make([]byte, 5) // with a 9-byte key and the 2-byte header: 16 bytes, a size class
+	value := make([]byte, 13) // with a 9-byte key and the 10-byte header: 32 bytes, a size class
 	for i := range n {
 		mustSet(t, a, fmt.Sprintf("k%08d", i), value, time.Hour)
 	}
 	after := heap()
-	per := float64(after-before)/n - 16
+	per := float64(after-before)/n - 32
 	t.Logf("measured %.0f bytes of overhead per entry (EntryOverhead = %d)", per, memory.EntryOverhead)
 	if per > 1.5*float64(memory.EntryOverhead) || per < 0.5*float64(memory.EntryOverhead) {
 		t.Errorf("measured overhead %.0f is far from EntryOverhead %d: re-measure", per, memory.EntryOverhead)
 	}
-	if st := a.Stats(); st.Cost != n*(16+memory.EntryOverhead) {
-		t.Errorf("Stats.Cost = %d, want %d", st.Cost, n*(16+memory.EntryOverhead))
+	if st := a.Stats(); st.Cost != n*(32+memory.EntryOverhead) {
+		t.Errorf("Stats.Cost = %d, want %d", st.Cost, n*(32+memory.EntryOverhead))
 	}
 }
 

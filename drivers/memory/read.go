@@ -23,7 +23,7 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	e, ok := a.rc.Get(key)
 	a.leave(s)
-	if !ok || !e.is(key) || (e.expiry != 0 && a.now() >= e.expiry) {
+	if !ok || !e.is(key) || e.expired(a.now()) {
 		return nil, adapter.NotFound(key)
 	}
 	return e.value(), nil
@@ -47,12 +47,10 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 	}
 	e, ok := a.rc.Get(key)
 	a.leave(s)
-	if !ok || !e.is(key) || (e.expiry != 0 && a.now() >= e.expiry) {
+	if !ok || !e.is(key) || e.expired(a.now()) {
 		return adapter.NotFound(key)
 	}
-	// Capacity capped at the length: an append by fn cannot write into buf's spare
-	// capacity, which concurrent viewers share.
-	return fn(e.buf[e.valueAt():len(e.buf):len(e.buf)])
+	return fn(e.view())
 }
 
 // GetWithTTL returns a copy of the value stored under key and its remaining time to
@@ -74,10 +72,11 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Dura
 	if !ok || !e.is(key) {
 		return nil, 0, adapter.NotFound(key)
 	}
-	if e.expiry == 0 {
+	x := e.expiry()
+	if x == 0 {
 		return e.value(), adapter.NoExpiration, nil
 	}
-	left := e.expiry - a.now()
+	left := x - a.now()
 	if left <= 0 {
 		return nil, 0, adapter.NotFound(key)
 	}

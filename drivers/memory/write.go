@@ -139,7 +139,7 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	}
 	mu := a.lock(key)
 	defer mu.Unlock()
-	e.expiry = a.expiryAt(a.now(), ttl)
+	e.setExpiry(a.expiryAt(a.now(), ttl))
 	return a.write(ctx, key, e, nil)
 }
 
@@ -204,7 +204,7 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 		if err := adapter.CheckContext(ctx); err != nil {
 			return err
 		}
-		it.e.expiry = a.expiryAt(now, ttl)
+		it.e.setExpiry(a.expiryAt(now, ttl))
 		visible, err := a.stage(ctx, it.key, it.e, nil)
 		if err != nil {
 			return err
@@ -239,16 +239,16 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 	defer mu.Unlock()
 	e, ok := a.rc.Get(key)
 	now := a.now()
-	if !ok || !e.is(key) || (e.expiry != 0 && now >= satAdd(e.expiry, int64(a.grace))) {
+	if !ok || !e.is(key) || (e.expiry() != 0 && now >= satAdd(e.expiry(), int64(a.grace))) {
 		return nil, adapter.NotFound(key)
 	}
-	n := entry{buf: e.buf, expiry: a.expiryAt(now, ttl)}
-	if n.expiry == e.expiry {
-		// Nothing to change (persisting a value that never expires). Storing n
-		// anyway would index it twice under one ref and lose it on the first
-		// forget.
-		return e.value(), nil
+	x := a.expiryAt(now, ttl)
+	if x == e.expiry() {
+		return e.value(), nil // nothing to change (persisting a value that never expires)
 	}
+	// A new buffer with the new expiry; the memo still describes its bytes.
+	n := entry{buf: slices.Clone(e.buf), memo: e.memo}
+	n.setExpiry(x)
 	if err := a.write(ctx, key, n, &e); err != nil {
 		return nil, err
 	}
