@@ -264,8 +264,10 @@ func BenchmarkGetOrSet(b *testing.B) {
 	}
 }
 
-// BenchmarkTypedGet: a hit on one key holding an Item, decoded into the
-// struct (msgpack for Strata, go-redis/cache and gocache's Marshaler).
+// BenchmarkTypedGet: a hit on one key holding an Item, returned as the struct
+// (msgpack for Strata, go-redis/cache and gocache's Marshaler; the peers decode
+// every hit, Strata's in-process subjects copy a kept decoded value, and
+// strata-memory-decode decodes every hit too).
 func BenchmarkTypedGet(b *testing.B) {
 	ctx := context.Background()
 	want := SampleItem()

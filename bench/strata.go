@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/layered"
@@ -33,11 +34,14 @@ type strataSubject[V any] struct {
 	cache *adapter.Cache[V]
 }
 
+// newStrata wraps a in a Cache[V]. A subject named "…-decode" turns off keeping
+// decoded values (Options.DecodeEveryHit): every hit decodes, as the peers' do.
 func newStrata[V any](name string, tier Tier, a adapter.Adapter, codec serializer.Codec[V]) *strataSubject[V] {
 	return &strataSubject[V]{
-		name:  name,
-		tier:  tier,
-		cache: adapter.New[V](a, &adapter.Options[V]{Codec: codec, DefaultTTL: TTL}),
+		name: name,
+		tier: tier,
+		cache: adapter.New[V](a, &adapter.Options[V]{Codec: codec, DefaultTTL: TTL,
+			DecodeEveryHit: strings.HasSuffix(name, "-decode")}),
 	}
 }
 
@@ -141,5 +145,11 @@ var (
 	TypedStrataMemory = Factory[Item]{Name: "strata-memory", Tier: Local,
 		New: func(context.Context, *Env) (Subject[Item], error) {
 			return strataMemory("strata-memory", serializer.MsgPack[Item]())
+		}}
+	// TypedStrataMemoryDecode decodes on every hit (for a like-for-like view of
+	// decoding cost; strata-memory copies a kept decoded value instead).
+	TypedStrataMemoryDecode = Factory[Item]{Name: "strata-memory-decode", Tier: Local,
+		New: func(context.Context, *Env) (Subject[Item], error) {
+			return strataMemory("strata-memory-decode", serializer.MsgPack[Item]())
 		}}
 )

@@ -23,6 +23,7 @@ var TypedSubjects = []Factory[Item]{
 	TypedStrataRedis,
 	TypedStrataLayered,
 	TypedStrataMemory,
+	TypedStrataMemoryDecode,
 	TypedGoredisCache,
 	TypedGocacheRedis,
 	TypedGocacheChain,

@@ -29,7 +29,7 @@ var sectionText = map[string]string{
 	"GetMany":  "One multi-key read of 100 keys of 100 B (Strata GetMany, MGET, rueidis.MGet/MGetCache). One op = 100 keys.",
 	"GetSeq":   "The same 100 keys read with 100 sequential Gets. One op = 100 keys.",
 	"GetOrSet": "A read-through call on a present key (the loader never runs), serial.",
-	"TypedGet": "Ratios here are against go-redis/cache and gocache-ristretto. A hit on one key holding the Item struct (~100 B in msgpack), decoded: Strata Cache[Item] (msgpack), go-redis/cache (msgpack + s2), gocache Marshaler (msgpack).",
+	"TypedGet": "Ratios here are against go-redis/cache and gocache-ristretto. A hit on one key holding the Item struct (~100 B in msgpack). The peers decode on every hit: go-redis/cache (msgpack + s2), gocache Marshaler (msgpack). Strata's memory and layered subjects decode the first hit and keep the decoded value beside the bytes, handing each caller a deep copy (adapter.Memoizer); strata-memory-decode turns that off (Options.DecodeEveryHit) to show the decoding cost alone.",
 	"TypedSet": "Storing the Item struct under one key, serial.",
 	"MemoryPerEntry": "Heap bytes per entry after loading 100k entries of 100 B into a fresh cache " +
 		"(runtime.GC + ReadMemStats before and after; every value a fresh allocation; keys not counted). " +
