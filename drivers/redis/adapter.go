@@ -43,15 +43,13 @@ type Options struct {
 	InvalidationChannel string
 
 	// AutoPipeline sends single-key commands (GET, SET, GETEX, one-key UNLINK)
-	// that overlap with other calls of the adapter through go-redis's
-	// autopipeliner (the client's AsyncAutoPipeline), which batches concurrent
-	// callers' commands into one pipeline per round trip: several times the
-	// throughput under many goroutines. A call with no other call in flight runs
-	// directly, so serial latency is unchanged. Deadlines are honoured as without
-	// it. The autopipeliner belongs to the client (go-redis shares one per client,
-	// configured by its AutoPipelineOptions, and closes it with the client). Off
-	// by default for New; Open turns it on unless the URL says autopipeline=false.
-	// A Ring never autopipelines. See autopipe.go for the details.
+	// that overlap with other calls of the adapter in shared pipelines, one per
+	// round trip: several times the throughput under many goroutines. A call with
+	// no other call in flight runs directly, so serial latency is unchanged.
+	// Deadlines are honoured as without it, and a command whose caller gave up
+	// while it waited for a pipeline is never sent. Off by default for New; Open
+	// turns it on unless the URL says autopipeline=false. See autopipe.go for the
+	// details.
 	AutoPipeline bool
 }
 
@@ -191,12 +189,16 @@ func (a *Adapter) Close() error {
 	for _, s := range subs {
 		s.stop()
 	}
+	var err error
 	if a.owned {
-		if err := a.client.Close(); err != nil && !errors.Is(err, goredis.ErrClosed) {
-			return fmt.Errorf("strata/redis: close: %w", err)
+		if e := a.client.Close(); e != nil && !errors.Is(e, goredis.ErrClosed) {
+			err = fmt.Errorf("strata/redis: close: %w", e)
 		}
 	}
-	return nil
+	if a.autoPipe != nil {
+		a.autoPipe.close() // after closing an owned client, which ends its batches
+	}
+	return err
 }
 
 // full checks key and returns it with the prefix. As everywhere in Strata, the key
@@ -334,21 +336,38 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 
 // setCmd builds the SET of value under the prefixed key full.
 func (a *Adapter) setCmd(ctx context.Context, full string, value []byte, ttl time.Duration, now int64) *goredis.StatusCmd {
-	if value == nil {
-		value = []byte{} // go-redis would write a nil []byte as "" too; be explicit
-	}
-	var keepMS int64
-	if a.grace > 0 {
-		expiry, keep := a.expiryFor(now, ttl)
-		value = withHeader(value, expiry)
-		keepMS = int64(keep / time.Millisecond)
-	} else if ttl != adapter.NoExpiration {
-		keepMS = ms(ttl)
-	}
+	expiry, keepMS := a.setExpiry(now, ttl)
+	value = a.setValue(value, expiry)
 	if keepMS > 0 {
 		return goredis.NewStatusCmd(ctx, "set", full, value, "px", keepMS)
 	}
 	return goredis.NewStatusCmd(ctx, "set", full, value)
+}
+
+// setExpiry returns, for a SET at now with ttl, the logical expiry its value's
+// grace header carries (Unix ms, 0 = none; 0 without grace) and the Redis TTL in
+// milliseconds (0 = none).
+func (a *Adapter) setExpiry(now int64, ttl time.Duration) (expiry, keepMS int64) {
+	if a.grace > 0 {
+		expiry, keep := a.expiryFor(now, ttl)
+		return expiry, int64(keep / time.Millisecond)
+	}
+	if ttl != adapter.NoExpiration {
+		return 0, ms(ttl)
+	}
+	return 0, 0
+}
+
+// setValue returns what a SET stores for value: value itself, or with grace value
+// behind a header carrying expiry.
+func (a *Adapter) setValue(value []byte, expiry int64) []byte {
+	if a.grace > 0 {
+		return withHeader(value, expiry)
+	}
+	if value == nil {
+		return []byte{} // go-redis would write a nil []byte as "" too; be explicit
+	}
+	return value
 }
 
 // Remove deletes keys with one UNLINK (on a Cluster, one per hash slot, pipelined

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,75 +16,65 @@ import (
 // Automatic pipelining (Options.AutoPipeline, URL autopipeline=).
 //
 // Single-key commands (GET, SET, GETEX, one-key UNLINK) that overlap with other
-// calls of the same adapter are sent through go-redis's deferred autopipeliner
-// (Client.AsyncAutoPipeline), which batches the commands of concurrent callers
-// into one pipeline per round trip. A call that finds no other call in flight
-// goes straight to the client, so serial latency is exactly go-redis's.
+// calls of the same adapter are queued, and a batch goroutine sends everything
+// queued as one go-redis pipeline per round trip (split by node on a Cluster). A
+// call that finds no other call in flight goes straight to the client, so serial
+// latency is exactly go-redis's.
+//
+// Why not go-redis's own autopipeliner (Client.AsyncAutoPipeline)? It was
+// measured as fast, but a command whose caller gave up (ctx done) while it was
+// still queued behind a stuck batch is written to Redis later anyway, after the
+// server recovers: a Set that returned DeadlineExceeded could then overwrite a
+// newer value written after it. Here a queued command whose ctx is done is never
+// sent. A command already written may still run, as with any Redis client.
 //
 // Contracts kept:
-//   - ctx: the autopipeliner executes a batch on its own context, so the caller
-//     waits with AutoFuture.WaitContext and returns ctx's error when ctx ends
-//     first (the command may still run later, as a plain command already written
-//     to the socket may). A paused server thus cannot hold a call past its
-//     deadline.
-//   - errors: a command's own error (redis.Nil, WRONGTYPE, a closed client) is
+//   - ctx: every caller waits for its own command or its ctx, whichever ends
+//     first. A batch runs with the latest deadline of its commands (none if one
+//     has none), so a batch on a paused server ends when its last caller's
+//     deadline passes, and is not retried after that.
+//   - errors: each command's own error (redis.Nil, WRONGTYPE, a closed client) is
 //     returned exactly as from Process and mapped the same way.
-//   - Close: the autopipeliner belongs to the go-redis client (go-redis caches one
-//     per client and closes it with the client). An adapter from Open owns its
-//     client, so closing the adapter closes both; an adapter from New leaves both
-//     to the caller, and never closes the shared autopipeliner, which other users
-//     of the client may share.
-//   - topologies: standalone, Sentinel (failover) and Cluster clients support it;
-//     a Ring (no autopipeliner in go-redis) and anything whose getter fails run
-//     every command directly.
+//   - Close: waits for the batches in flight (Open's adapter closes its client
+//     first, which ends them at once).
 //   - scripts (grace), multi-key commands and pipelines never use it.
 type autoPipe struct {
 	client   goredis.UniversalClient
 	inflight atomic.Int64 // calls of the adapter between start and end
-	always   bool         // tests: use the autopipeliner even for a lone call
+	always   bool         // tests: queue even a lone call
+	maxRuns  int          // batches in flight at most
 
-	mu          sync.Mutex
-	ap          atomic.Pointer[goredis.AutoPipeliner]
-	unsupported atomic.Bool // the client has no autopipeliner (Ring, or a config error)
+	mu      sync.Mutex
+	queue   []*queued
+	running int        // batch goroutines
+	idle    *sync.Cond // on mu: signalled when running drops to 0
+	closing bool       // set by wait: no new batch starts
 }
 
 func newAutoPipe(client goredis.UniversalClient) *autoPipe {
-	if _, isRing := client.(*goredis.Ring); isRing {
-		return nil
-	}
-	return &autoPipe{client: client}
+	p := &autoPipe{client: client, maxRuns: min(max(runtime.GOMAXPROCS(0), 2), 8)}
+	p.idle = sync.NewCond(&p.mu)
+	return p
 }
 
-// pipeliner returns the client's deferred autopipeliner, or nil to run directly.
-// It builds it on first use and again if someone closed it (the instance is
-// shared through the client: a later getter call builds a fresh one).
-func (p *autoPipe) pipeliner() *goredis.AutoPipeliner {
-	if ap := p.ap.Load(); ap != nil && !ap.IsClosed() {
-		return ap
-	}
-	if p.unsupported.Load() {
-		return nil
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if ap := p.ap.Load(); ap != nil && !ap.IsClosed() {
-		return ap
-	}
-	ap, err := p.client.AsyncAutoPipeline()
-	if err != nil {
-		// A closed client: run directly, which reports the closed client. Anything
-		// else (Ring, an invalid AutoPipelineOptions) will not change: stop trying.
-		if !errors.Is(err, goredis.ErrClosed) {
-			p.unsupported.Store(true)
-		}
-		return nil
-	}
-	p.ap.Store(ap)
-	return ap
+// queued is one command waiting for a batch.
+type queued struct {
+	ctx   context.Context
+	cmd   goredis.Cmder
+	state atomic.Int32  // waiting, then taken (by a batch) or abandoned (by its caller)
+	done  chan struct{} // receives once the command has run, if taken
 }
 
-// process runs cmd on the client, or through the autopipeliner when other calls
-// of the adapter are in flight, and returns its error.
+const (
+	waiting int32 = iota
+	taken
+	abandoned
+)
+
+var queuedPool = sync.Pool{New: func() any { return &queued{done: make(chan struct{}, 1)} }}
+
+// process runs cmd on the client, or queues it for a batch when other calls of
+// the adapter are in flight, and returns its error.
 func (a *Adapter) process(ctx context.Context, cmd goredis.Cmder) error {
 	p := a.autoPipe
 	if p == nil {
@@ -92,20 +83,117 @@ func (a *Adapter) process(ctx context.Context, cmd goredis.Cmder) error {
 	n := p.inflight.Add(1)
 	defer p.inflight.Add(-1)
 	if n == 1 && !p.always {
-		// Alone: nothing to batch with, and a direct call skips the hand-off to
-		// the autopipeliner's goroutine.
+		// Alone: nothing to batch with.
 		return a.client.Process(ctx, cmd)
 	}
-	ap := p.pipeliner()
-	if ap == nil {
-		return a.client.Process(ctx, cmd)
-	}
-	return ap.Submit(ctx, cmd).WaitContext(ctx)
+	return p.do(ctx, cmd)
 }
 
-// The helpers below read a command's result only after process returned nil: on
-// the autopipeliner, a command abandoned at ctx's end is still pending, and its
-// accessors would wait for it.
+// do queues cmd, starts a batch goroutine if fewer than maxRuns run, and waits.
+func (p *autoPipe) do(ctx context.Context, cmd goredis.Cmder) error {
+	q := queuedPool.Get().(*queued)
+	q.ctx, q.cmd = ctx, cmd
+	q.state.Store(waiting)
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		queuedPool.Put(q)
+		return adapter.ErrClosed
+	}
+	p.queue = append(p.queue, q)
+	if p.running < p.maxRuns {
+		p.running++
+		go p.run()
+	}
+	p.mu.Unlock()
+	select {
+	case <-q.done:
+		q.ctx, q.cmd = nil, nil
+		queuedPool.Put(q)
+		err := cmd.Err()
+		if err != nil && !errors.Is(err, goredis.Nil) && ctx.Err() != nil {
+			// The batch ran until this caller's deadline (the latest in it) and
+			// failed with a timeout: report it as the deadline, as a direct call does.
+			return adapter.CheckContext(ctx)
+		}
+		return err
+	case <-ctx.Done():
+		// Never sent if still waiting; if a batch took it, it may run, and the
+		// batch will still signal done: q is not reused.
+		q.state.CompareAndSwap(waiting, abandoned)
+		return adapter.CheckContext(ctx)
+	}
+}
+
+// run sends batches until the queue is empty.
+func (p *autoPipe) run() {
+	var batch []*queued
+	for {
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			p.running--
+			if p.running == 0 {
+				p.idle.Broadcast()
+			}
+			p.mu.Unlock()
+			return
+		}
+		batch, p.queue = p.queue, batch[:0]
+		p.mu.Unlock()
+		p.send(batch)
+		clear(batch)
+	}
+}
+
+// send runs the commands of batch whose callers still wait as one pipeline.
+func (p *autoPipe) send(batch []*queued) {
+	live := make([]goredis.Cmder, 0, len(batch))
+	var deadline time.Time
+	bounded := true
+	for _, q := range batch {
+		if !q.state.CompareAndSwap(waiting, taken) {
+			continue // abandoned: its caller has returned, and it is never sent
+		}
+		live = append(live, q.cmd)
+		if d, ok := q.ctx.Deadline(); !ok {
+			bounded = false
+		} else if d.After(deadline) {
+			deadline = d
+		}
+	}
+	if len(live) > 0 {
+		ctx := context.Background()
+		if bounded {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, deadline)
+			defer cancel()
+		}
+		_, _ = p.client.Pipelined(ctx, func(pipe goredis.Pipeliner) error {
+			for _, c := range live {
+				_ = pipe.Process(ctx, c)
+			}
+			return nil
+		})
+	}
+	for _, q := range batch {
+		if q.state.Load() == taken {
+			q.done <- struct{}{}
+		}
+	}
+}
+
+// close stops new batches and waits for those in flight; calls queued after it
+// return adapter.ErrClosed.
+func (p *autoPipe) close() {
+	p.mu.Lock()
+	p.closing = true
+	for p.running > 0 {
+		p.idle.Wait()
+	}
+	p.mu.Unlock()
+}
+
+// The helpers below read a command's result only after process returned nil.
 
 // get runs GET key through process.
 func (a *Adapter) get(ctx context.Context, full string) ([]byte, error) {

@@ -11,43 +11,84 @@ import (
 )
 
 // groups splits indexes into keys into the groups one multi-key command may carry:
-// everything on a standalone server, one group per hash slot on a Cluster, one per
-// key on a Ring.
+// everything on a standalone server, one group per hash slot on a Cluster. It
+// returns nil when every key needs a command of its own: always on a Ring, and on a
+// Cluster when no two keys share a slot (the usual case for a batch of unrelated
+// keys: 100 random keys spread over about 100 of the 16384 slots).
 func (a *Adapter) groups(keys []string) [][]int {
-	all := func() [][]int {
+	switch a.topo {
+	case cluster:
+		return slotGroups(keys)
+	case ring:
+		return nil
+	default:
 		g := make([]int, len(keys))
 		for i := range g {
 			g[i] = i
 		}
 		return [][]int{g}
 	}
-	switch a.topo {
-	case cluster:
-		return groupBySlot(keys)
-	case ring:
-		out := make([][]int, len(keys))
-		for i := range keys {
-			out[i] = []int{i}
-		}
-		return out
-	default:
-		return all()
-	}
 }
 
 // groupBySlot groups the indexes of keys by hash slot, in order of first appearance.
 func groupBySlot(keys []string) [][]int {
-	if len(keys) == 1 {
+	if g := slotGroups(keys); g != nil {
+		return g
+	}
+	return singles(len(keys))
+}
+
+// singles returns n groups of one index each: {0}, {1}, ...
+func singles(n int) [][]int {
+	idx := make([]int, n)
+	out := make([][]int, n)
+	for i := range idx {
+		idx[i] = i
+		out[i] = idx[i : i+1 : i+1]
+	}
+	return out
+}
+
+// slotGroups is groupBySlot, except that it returns nil when every key has a slot
+// of its own. It computes each slot once, finds the shared slots with two bitmaps
+// on the stack and builds a map only for those, so a batch without shared slots
+// costs one small allocation.
+func slotGroups(keys []string) [][]int {
+	n := len(keys)
+	if n == 1 {
 		return [][]int{{0}}
 	}
-	bySlot := make(map[int]int, len(keys)) // slot -> index into out
-	var out [][]int
+	var seen, shared [SlotCount / 64]uint64
+	slots := make([]uint16, n)
+	nShared := 0
 	for i, k := range keys {
-		s := Slot(k)
-		g, ok := bySlot[s]
+		s := uint16(Slot(k))
+		slots[i] = s
+		w, bit := s>>6, uint64(1)<<(s&63)
+		switch {
+		case seen[w]&bit == 0:
+			seen[w] |= bit
+		case shared[w]&bit == 0:
+			shared[w] |= bit
+			nShared++
+		}
+	}
+	if nShared == 0 {
+		return nil
+	}
+	idx := make([]int, n)
+	out := make([][]int, 0, n)
+	at := make(map[uint16]int, nShared) // shared slot -> index into out
+	for i, s := range slots {
+		idx[i] = i
+		if shared[s>>6]&(uint64(1)<<(s&63)) == 0 {
+			out = append(out, idx[i:i+1:i+1])
+			continue
+		}
+		g, ok := at[s]
 		if !ok {
 			g = len(out)
-			bySlot[s] = g
+			at[s] = g
 			out = append(out, nil)
 		}
 		out[g] = append(out[g], i)
@@ -63,8 +104,10 @@ func pick(keys []string, idx []int) []string {
 	return out
 }
 
-// GetMany returns the values of the keys that exist, misses omitted, with one MGET
-// (on a Cluster, one MGET per hash slot, pipelined to the nodes in parallel).
+// GetMany returns the values of the keys that exist, misses omitted: one MGET on a
+// standalone server; on a Cluster one MGET per hash slot, or one GET per key when no
+// two keys share a slot, pipelined (go-redis sends each node its share in
+// parallel). A key holding another type than a string is a miss, as MGET reports it.
 func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if a.closed.Load() {
 		return nil, adapter.ErrClosed
@@ -84,24 +127,30 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 	if a.grace > 0 {
 		now = nowMS()
 	}
-	add := func(idx []int, vals []any) error {
-		for i, v := range vals {
-			s, ok := v.(string)
-			if !ok {
-				continue // nil: a miss
+	// add stores b, read under keys[i], unless grace says it expired. b must be
+	// fresh memory the caller may keep: a GET reply's bytes (go-redis allocates
+	// them for the reply) or a copy of an MGET reply's string.
+	add := func(i int, b []byte) error {
+		key := keys[i]
+		if a.grace > 0 {
+			var err error
+			if b, err = unwrap(key, b, now); err != nil {
+				if errors.Is(err, adapter.ErrNotFound) {
+					return nil
+				}
+				return err
 			}
-			key := keys[idx[i]]
-			b := []byte(s)
-			if a.grace > 0 {
-				var err error
-				if b, err = unwrap(key, b, now); err != nil {
-					if errors.Is(err, adapter.ErrNotFound) {
-						continue
-					}
+		}
+		out[key] = b
+		return nil
+	}
+	addAll := func(idx []int, vals []any) error {
+		for i, v := range vals {
+			if s, ok := v.(string); ok { // nil: a miss
+				if err := add(idx[i], []byte(s)); err != nil {
 					return err
 				}
 			}
-			out[key] = b
 		}
 		return nil
 	}
@@ -111,22 +160,83 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 		if err != nil {
 			return nil, a.wrap(ctx, "MGET", err)
 		}
-		return out, add(groups[0], vals)
+		return out, addAll(groups[0], vals)
 	}
+	cmds := a.getCmds(ctx, full, groups)
 	pipe := a.client.Pipeline()
-	cmds := make([]*goredis.SliceCmd, len(groups))
-	for i, g := range groups {
-		cmds[i] = pipe.MGet(ctx, pick(full, g)...)
+	_ = pipe.BatchProcess(ctx, cmds...)
+	// Exec reports the first command's error, which is redis.Nil for a GET that
+	// missed: every command's own error is checked below instead.
+	if _, err := pipe.Exec(ctx); err != nil && !isMiss(err) {
+		return nil, a.wrap(ctx, "MGET/GET (pipelined)", err)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, a.wrap(ctx, "MGET", err)
-	}
-	for i, g := range groups {
-		if err := add(g, cmds[i].Val()); err != nil {
-			return nil, err
+	for c, cmd := range cmds {
+		switch cmd := cmd.(type) {
+		case *goredis.StringCmd:
+			b, err := cmd.Bytes()
+			if err != nil {
+				if isMiss(err) {
+					continue
+				}
+				return nil, a.wrap(ctx, "GET", err)
+			}
+			i := c
+			if groups != nil {
+				i = groups[c][0]
+			}
+			if err := add(i, b); err != nil {
+				return nil, err
+			}
+		case *goredis.SliceCmd:
+			vals, err := cmd.Result()
+			if err != nil {
+				return nil, a.wrap(ctx, "MGET", err)
+			}
+			if err := addAll(groups[c], vals); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
+}
+
+// getCmds builds the commands of a pipelined GetMany: for each group of indexes
+// into full (each index alone when groups is nil), a GET when it holds one key and
+// an MGET otherwise. The commands share one backing array for their arguments.
+func (a *Adapter) getCmds(ctx context.Context, full []string, groups [][]int) []goredis.Cmder {
+	n := len(groups)
+	if groups == nil {
+		n = len(full)
+	}
+	cmds := make([]goredis.Cmder, n)
+	args := make([]any, 0, n+len(full)) // a name per command, every key once
+	for c := range cmds {
+		start := len(args)
+		var cmd goredis.Cmder
+		switch {
+		case groups == nil:
+			args = append(args, "get", full[c])
+			cmd = goredis.NewStringCmd(ctx, args[start:len(args):len(args)]...)
+		case len(groups[c]) == 1:
+			args = append(args, "get", full[groups[c][0]])
+			cmd = goredis.NewStringCmd(ctx, args[start:len(args):len(args)]...)
+		default:
+			args = append(args, "mget")
+			for _, i := range groups[c] {
+				args = append(args, full[i])
+			}
+			cmd = goredis.NewSliceCmd(ctx, args[start:len(args):len(args)]...)
+		}
+		cmd.SetFirstKeyPos(1) // spares go-redis looking up where the key is
+		cmds[c] = cmd
+	}
+	return cmds
+}
+
+// isMiss reports whether err is what a GET answers where MGET answers nil: the key
+// is absent (redis.Nil) or holds another type than a string (WRONGTYPE).
+func isMiss(err error) bool {
+	return errors.Is(err, goredis.Nil) || goredis.HasErrorPrefix(err, "WRONGTYPE")
 }
 
 // SetMany stores every item for ttl with one pipeline of SET PX commands (on a
@@ -139,13 +249,15 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 	if err := adapter.CheckTTL(ttl); err != nil {
 		return err
 	}
-	full := make(map[string][]byte, len(items))
+	keys := make([]string, 0, len(items))
+	vals := make([][]byte, 0, len(items))
 	for k, v := range items {
-		f, err := a.full(k)
-		if err != nil {
-			return err
-		}
-		full[f] = v
+		keys = append(keys, k)
+		vals = append(vals, v)
+	}
+	full, err := a.fullKeys(keys)
+	if err != nil {
+		return err
 	}
 	if err := adapter.CheckContext(ctx); err != nil {
 		return err
@@ -154,10 +266,28 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 		return nil
 	}
 	now := nowMS()
-	pipe := a.client.Pipeline()
-	for f, v := range full {
-		_ = pipe.Process(ctx, a.setCmd(ctx, f, v, ttl, now))
+	// Every SET has the same expiry: box its arguments once, and give all the
+	// commands one backing array for their arguments.
+	expiry, keepMS := a.setExpiry(now, ttl)
+	var px any
+	per := 3
+	if keepMS > 0 {
+		px, per = keepMS, 5
 	}
+	args := make([]any, 0, per*len(full))
+	cmds := make([]goredis.Cmder, len(full))
+	for i, f := range full {
+		start := len(args)
+		args = append(args, "set", f, a.setValue(vals[i], expiry))
+		if px != nil {
+			args = append(args, "px", px)
+		}
+		cmd := goredis.NewStatusCmd(ctx, args[start:len(args):len(args)]...)
+		cmd.SetFirstKeyPos(1)
+		cmds[i] = cmd
+	}
+	pipe := a.client.Pipeline()
+	_ = pipe.BatchProcess(ctx, cmds...)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return a.wrap(ctx, "SET (pipelined)", err)
 	}
@@ -168,6 +298,9 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 // grace: how many were logically alive).
 func (a *Adapter) remove(ctx context.Context, full []string) (int64, error) {
 	groups := a.groups(full)
+	if groups == nil {
+		groups = singles(len(full))
+	}
 	var now int64
 	if a.grace > 0 {
 		now = nowMS()

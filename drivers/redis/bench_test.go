@@ -205,3 +205,53 @@ func BenchmarkGetMany100Parallel(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkCluster100 compares, on the shared 3-master Cluster, GetMany and
+// SetMany of 100 keys (spread over about 100 slots) with the 100 sequential Gets
+// GetMany replaces.
+func BenchmarkCluster100(b *testing.B) {
+	ctx := context.Background()
+	rdb := client(b, sharedCluster(b).URL())
+	a, err := New(rdb, &Options{Prefix: benchPrefix})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = a.Close() })
+	cache := adapter.New[[]byte](a, &adapter.Options[[]byte]{Codec: serializer.Raw[[]byte]()})
+	value := make([]byte, 100)
+	keys := make([]string, 100)
+	items := make(map[string][]byte, len(keys))
+	for i := range keys {
+		keys[i] = fmt.Sprintf("many:%03d", i)
+		items[keys[i]] = value
+	}
+	if err := cache.SetMany(ctx, items, time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("op=GetMany", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if m, err := cache.GetMany(ctx, keys...); err != nil || len(m) != len(keys) {
+				b.Fatal(len(m), err)
+			}
+		}
+	})
+	b.Run("op=SequentialGet", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, k := range keys {
+				if _, err := cache.Get(ctx, k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("op=SetMany", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := cache.SetMany(ctx, items, time.Hour); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

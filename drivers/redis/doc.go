@@ -91,7 +91,10 @@
 //
 // On a Cluster, GetMany and Remove group keys by hash slot ([Slot]) and send one MGET
 // or UNLINK per slot, all in one pipeline that go-redis splits by node and sends in
-// parallel; Clear scans every master. Keys spread over the cluster by default. To
+// parallel; a key alone on its slot (the usual case) is read with a plain GET,
+// which costs less than a one-key MGET. Either way, a key holding another type
+// than a string is a miss for GetMany, as MGET reports it. Clear scans every
+// master. Keys spread over the cluster by default. To
 // keep related keys together, give them a hashtag: a prefix such as "{app}:" puts
 // all of the adapter's keys in one slot (batches become single commands, but one
 // node holds and serves them all); a per-entity tag such as "user:{42}:profile"
