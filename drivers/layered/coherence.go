@@ -339,6 +339,9 @@ func (a *Adapter) publish(ctx context.Context, keys ...string) error {
 	if err == nil {
 		return nil
 	}
+	if a.ctx.Err() != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+		err = errClosed // Close aborted it, not the caller
+	}
 	a.queueRepair(keys)
 	a.l2Failed(pctx, err)
 	return fmt.Errorf("%w: %w", ErrPublish, err)

@@ -96,7 +96,10 @@ func (a *Adapter) Publish(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := a.client.Publish(ctx, a.channel, encodeInvalidation(a.id, keys)).Err(); err != nil {
+	// Through process: a layered write (SET, then PUBLISH) under many goroutines
+	// pipelines both of its round trips.
+	cmd := goredis.NewIntCmd(ctx, "publish", a.channel, encodeInvalidation(a.id, keys))
+	if err := a.process(ctx, cmd); err != nil {
 		return a.wrap(ctx, "PUBLISH "+a.channel, err)
 	}
 	return nil
