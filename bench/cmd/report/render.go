@@ -24,6 +24,9 @@ type Run struct {
 var sectionText = map[string]string{
 	"Get": "A hit on one hot key, 1, 16 and 64 goroutines. Latency percentiles (p50/p99) are sampled " +
 		"for subjects whose every Get is a network round trip.",
+	"GetPaired": "Serial Get of strata-redis and raw go-redis measured pairwise: each iteration makes one Get on each, in alternating order, " +
+		"so the machine's slow and fast phases hit both alike. mean-ratio is strata-redis's total time over go-redis's in the same iterations " +
+		"(ns/op here covers both Gets). The serial target is checked on it.",
 	"Set":      "Overwriting one hot key, 1, 16 and 64 goroutines. p50/p99 for subjects whose writes reach Redis.",
 	"Zipf":     "90% Get / 10% Set over 100k keys of 100 B drawn from Zipf(1.01), 16 goroutines. Hybrid subjects start with their local copies filled.",
 	"GetMany":  "One multi-key read of 100 keys of 100 B (Strata GetMany, MGET, rueidis.MGet/MGetCache). One op = 100 keys.",

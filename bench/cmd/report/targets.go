@@ -39,6 +39,25 @@ func timeRatio(ix *Index, target, group, a, b string, bound float64) Check {
 	return c
 }
 
+// pairedRatio checks a's "mean-ratio" in a paired group (a measured against
+// base op by op, see BenchmarkGetPaired) against a bound, and shows the unpaired
+// ratio from group for comparison.
+func pairedRatio(ix *Index, target, paired, a, group, base string, bound float64) Check {
+	c := Check{Target: target}
+	s := Summarize(ix.Values(paired, a, "mean-ratio"))
+	if s.N == 0 {
+		c.Status, c.Measured = noData, "no paired rounds for "+a+" in "+paired
+		return c
+	}
+	c.Measured = fmt.Sprintf("%s / %s = %s measured pairwise, op by op (median of %s, range %s–%s; bound %.2f×)",
+		a, base, fmtRatio(s.Median), rounds(s.N), fmtRatio(s.Min), fmtRatio(s.Max), bound)
+	if r, n := ix.Ratio(group, a, group, base, "ns/op"); n > 0 {
+		c.Measured += fmt.Sprintf("; unpaired, from the table below: %s", fmtRatio(r))
+	}
+	c.Status = status(s.Median <= bound)
+	return c
+}
+
 // throughputRatio checks a's throughput against b's: b's ns/op over a's.
 func throughputRatio(ix *Index, target, group, a, b string, atLeast float64) Check {
 	r, n := ix.Ratio(group, b, group, a, "ns/op")
@@ -72,8 +91,8 @@ func Checks(ix *Index) []Check {
 // value size (100B or 10KiB).
 func SizedChecks(ix *Index, size string) []Check {
 	var cs []Check
-	cs = append(cs, timeRatio(ix, "Redis Get, serial, "+size+": within 1.05× of raw go-redis",
-		"Get size="+size+" conc=1", "strata-redis", "goredis", 1.05))
+	cs = append(cs, pairedRatio(ix, "Redis Get, serial, "+size+": within 1.05× of raw go-redis",
+		"GetPaired size="+size, "strata-redis", "Get size="+size+" conc=1", "goredis", 1.05))
 	for _, op := range []string{"Get", "Set"} {
 		cs = append(cs, throughputRatio(ix, fmt.Sprintf("Redis %s, 64 goroutines, %s: at least 1.25× the throughput of rueidis", op, size),
 			op+" size="+size+" conc=64", "strata-redis", "rueidis", 1.25))
