@@ -64,16 +64,27 @@ func (x *expiryIndex) shard(r ref) *indexShard {
 	return &x.shards[h>>(64-6)] // indexShards = 1<<6
 }
 
-// add indexes e, which is about to be stored. Entries that never expire are not
-// indexed.
-func (x *expiryIndex) add(e entry) {
+// place returns where e's reference is kept: its ref, bucket and shard; ok is
+// false for an entry that never expires (not indexed) or a zero entry (which
+// ristretto's OnExit passes for keys it found missing).
+func (x *expiryIndex) place(e entry) (r ref, b int64, s *indexShard, ok bool) {
+	if len(e.buf) == 0 {
+		return nil, 0, nil, false
+	}
 	exp := e.expiry()
 	if exp == 0 {
+		return nil, 0, nil, false
+	}
+	r = &e.buf[0]
+	return r, x.bucketOf(exp), x.shard(r), true
+}
+
+// add indexes e, which is about to be stored.
+func (x *expiryIndex) add(e entry) {
+	r, b, s, ok := x.place(e)
+	if !ok {
 		return
 	}
-	r := &e.buf[0]
-	b := x.bucketOf(exp)
-	s := x.shard(r)
 	s.mu.Lock()
 	if s.buckets == nil {
 		s.buckets = make(map[int64]map[ref]int32)
@@ -90,19 +101,13 @@ func (x *expiryIndex) add(e entry) {
 	s.mu.Unlock()
 }
 
-// forget drops one reference to e: e has left the cache (ristretto's OnExit, which
-// also passes zero entries for keys it found missing) or was never stored.
+// forget drops one reference to e: e has left the cache (ristretto's OnExit) or
+// was never stored.
 func (x *expiryIndex) forget(e entry) {
-	if len(e.buf) == 0 {
+	r, b, s, ok := x.place(e)
+	if !ok {
 		return
 	}
-	exp := e.expiry()
-	if exp == 0 {
-		return
-	}
-	r := &e.buf[0]
-	b := x.bucketOf(exp)
-	s := x.shard(r)
 	s.mu.Lock()
 	if m := s.buckets[b]; m != nil {
 		if m[r] > 1 {

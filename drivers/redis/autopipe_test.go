@@ -134,15 +134,7 @@ func TestAutoPipelinePausedServer(t *testing.T) {
 	if err := a.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Pause(); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	defer func() {
-		if !resumed {
-			_ = srv.Resume()
-		}
-	}()
+	resume := pause(t, srv)
 	var wg sync.WaitGroup
 	for i := range 32 {
 		wg.Go(func() {
@@ -161,10 +153,7 @@ func TestAutoPipelinePausedServer(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if err := srv.Resume(); err != nil {
-		t.Fatal(err)
-	}
-	resumed = true
+	resume()
 	eventually(t, 10*time.Second, "Get after Resume", func() bool {
 		_, err := a.Get(ctx, "k")
 		return err == nil
@@ -265,15 +254,7 @@ func TestAutoPipelineNeverSendsAbandoned(t *testing.T) {
 	if err := a.Set(ctx, "k", []byte("old"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Pause(); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	defer func() {
-		if !resumed {
-			_ = srv.Resume()
-		}
-	}()
+	resume := pause(t, srv)
 	// A Get holds the only batch on the paused server until after Resume...
 	var held, sets sync.WaitGroup
 	held.Go(func() {
@@ -293,10 +274,7 @@ func TestAutoPipelineNeverSendsAbandoned(t *testing.T) {
 		})
 	}
 	sets.Wait()
-	if err := srv.Resume(); err != nil {
-		t.Fatal(err)
-	}
-	resumed = true
+	resume()
 	// The batch resumes and a's queue drains now: the Sets must not be in it.
 	held.Wait()
 	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {

@@ -384,15 +384,7 @@ func TestPausedServerHonoursDeadlines(t *testing.T) {
 			if err := a.SetMany(ctx, map[string][]byte{"k": []byte("v"), "j": []byte("w")}, time.Hour); err != nil {
 				t.Fatal(err)
 			}
-			if err := srv.Pause(); err != nil {
-				t.Fatal(err)
-			}
-			resumed := false
-			defer func() {
-				if !resumed {
-					_ = srv.Resume()
-				}
-			}()
+			resume := pause(t, srv)
 			const deadline = 200 * time.Millisecond
 			// Well under the 3s read timeout plus go-redis's retries, which is
 			// what an ignored deadline would cost, and generous for a loaded
@@ -452,10 +444,7 @@ func TestPausedServerHonoursDeadlines(t *testing.T) {
 				}
 			}
 
-			if err := srv.Resume(); err != nil {
-				t.Fatal(err)
-			}
-			resumed = true
+			resume()
 			// Abandoned commands (the Set of v2, v3) may still run when the
 			// server resumes, so write afresh and read back.
 			var last error
@@ -479,4 +468,23 @@ func TestPausedServerHonoursDeadlines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pause stops srv (SIGSTOP) and returns a function that resumes it (once); the
+// server is resumed at the end of the test if the function was not called.
+func pause(t *testing.T, srv *redistest.Server) (resume func()) {
+	t.Helper()
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	resume = func() {
+		once.Do(func() {
+			if err := srv.Resume(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(resume)
+	return resume
 }
