@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stratacache/strata/drivers/memory"
@@ -13,44 +12,22 @@ import (
 	"github.com/stratacache/strata/drivers/redis/redistest"
 )
 
-// shared is the standalone Redis the tests without faults share, started on first
-// use and stopped by TestMain. Tests that inject faults start their own.
-var shared struct {
-	mu     sync.Mutex
-	server *redistest.Server
-}
+// servers holds the standalone Redis the tests without faults share, started on
+// first use and stopped by TestMain. Tests that inject faults start their own.
+var servers redistest.Shared
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
 	code := m.Run()
-	shared.mu.Lock()
-	if shared.server != nil {
-		_ = shared.server.Close()
-	}
-	shared.mu.Unlock()
+	_ = servers.Close()
 	os.Exit(code)
 }
 
 // serverURL is the URL of the shared server, or of STRATA_TEST_REDIS_URL when set.
 // Tests write only under random prefixes.
-func serverURL(t testing.TB) string {
-	t.Helper()
-	if env := os.Getenv(redistest.EnvURL); env != "" {
-		return env
-	}
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.server == nil {
-		s, err := redistest.NewServer(nil)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		shared.server = s
-	}
-	return shared.server.URL()
-}
+func serverURL(t testing.TB) string { t.Helper(); return servers.URL(t) }
 
 // withParams adds query parameters to a Redis URL.
 func withParams(rawURL string, params ...string) string {

@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,51 +11,21 @@ import (
 	"github.com/stratacache/strata/drivers/redis/redistest"
 )
 
-// Servers shared by the tests of this package, started on first use and stopped
-// by TestMain. Tests that inject faults start their own.
-var shared struct {
-	mu       sync.Mutex
-	server   *redistest.Server
-	cluster  *redistest.Cluster
-	sentinel *redistest.Sentinel
-}
+// servers are shared by the tests of this package, started on first use and
+// stopped by TestMain. Tests that inject faults start their own.
+var servers redistest.Shared
 
 func TestMain(m *testing.M) {
 	// go-redis logs every failed dial; the fault-injection tests cause many.
 	goredis.SetLogger(quietLogger{})
 	code := m.Run()
-	shared.mu.Lock()
-	if shared.server != nil {
-		_ = shared.server.Close()
-	}
-	if shared.cluster != nil {
-		_ = shared.cluster.Close()
-	}
-	if shared.sentinel != nil {
-		_ = shared.sentinel.Close()
-	}
-	shared.mu.Unlock()
+	_ = servers.Close()
 	os.Exit(code)
 }
 
 // serverURL is the URL of the shared standalone server, or of
 // STRATA_TEST_REDIS_URL when set. Tests write only under random prefixes.
-func serverURL(t testing.TB) string {
-	t.Helper()
-	if env := os.Getenv(redistest.EnvURL); env != "" {
-		return env
-	}
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.server == nil {
-		s, err := redistest.NewServer(nil)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		shared.server = s
-	}
-	return shared.server.URL()
-}
+func serverURL(t testing.TB) string { t.Helper(); return servers.URL(t) }
 
 // sharedServer is the shared throwaway server itself (not STRATA_TEST_REDIS_URL),
 // for tests that need its address.
@@ -65,37 +34,12 @@ func sharedServer(t testing.TB) *redistest.Server {
 	if os.Getenv(redistest.EnvURL) != "" {
 		t.Skipf("needs a throwaway server; %s is set", redistest.EnvURL)
 	}
-	serverURL(t)
-	return shared.server
+	return servers.Server(t)
 }
 
-func sharedCluster(t testing.TB) *redistest.Cluster {
-	t.Helper()
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.cluster == nil {
-		c, err := redistest.NewCluster(nil)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		shared.cluster = c
-	}
-	return shared.cluster
-}
+func sharedCluster(t testing.TB) *redistest.Cluster { t.Helper(); return servers.Cluster(t) }
 
-func sharedSentinel(t testing.TB) *redistest.Sentinel {
-	t.Helper()
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.sentinel == nil {
-		s, err := redistest.NewSentinel(nil)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		shared.sentinel = s
-	}
-	return shared.sentinel
-}
+func sharedSentinel(t testing.TB) *redistest.Sentinel { t.Helper(); return servers.Sentinel(t) }
 
 // client creates a go-redis client for rawURL (closed when the test ends).
 func client(t testing.TB, rawURL string) goredis.UniversalClient {

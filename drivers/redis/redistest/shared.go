@@ -1,0 +1,107 @@
+package redistest
+
+import (
+	"errors"
+	"os"
+	"sync"
+)
+
+// Shared starts throwaway servers on first use and shares them between the
+// tests of one test binary (tests that inject faults should start their own).
+// TestMain stops them after the tests:
+//
+//	var servers redistest.Shared
+//
+//	func TestMain(m *testing.M) {
+//		code := m.Run()
+//		_ = servers.Close()
+//		os.Exit(code)
+//	}
+//
+//	func TestSomething(t *testing.T) {
+//		url := servers.URL(t) // or STRATA_TEST_REDIS_URL
+//		...
+//	}
+//
+// Its methods are safe for concurrent use. The zero value is ready to use.
+type Shared struct {
+	mu       sync.Mutex
+	server   *Server
+	cluster  *Cluster
+	sentinel *Sentinel
+}
+
+// URL returns the URL in STRATA_TEST_REDIS_URL (EnvURL) when it is set, else the
+// URL of the shared standalone server. Tests should write only under random
+// prefixes (RandomPrefix): the server may be someone else's.
+func (s *Shared) URL(t TB) string {
+	t.Helper()
+	if env := os.Getenv(EnvURL); env != "" {
+		return env
+	}
+	return s.Server(t).URL()
+}
+
+// Server returns the shared throwaway standalone server (whatever EnvURL says),
+// for tests that need more than a URL.
+func (s *Shared) Server(t TB) *Server {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.server == nil {
+		srv, err := NewServer(nil)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		s.server = srv
+	}
+	return s.server
+}
+
+// Cluster returns the shared 3-master cluster.
+func (s *Shared) Cluster(t TB) *Cluster {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cluster == nil {
+		c, err := NewCluster(nil)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		s.cluster = c
+	}
+	return s.cluster
+}
+
+// Sentinel returns the shared Sentinel setup.
+func (s *Shared) Sentinel(t TB) *Sentinel {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sentinel == nil {
+		sn, err := NewSentinel(nil)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		s.sentinel = sn
+	}
+	return s.sentinel
+}
+
+// Close stops every server started, and returns their errors joined.
+func (s *Shared) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	if s.server != nil {
+		errs = append(errs, s.server.Close())
+	}
+	if s.cluster != nil {
+		errs = append(errs, s.cluster.Close())
+	}
+	if s.sentinel != nil {
+		errs = append(errs, s.sentinel.Close())
+	}
+	s.server, s.cluster, s.sentinel = nil, nil, nil
+	return errors.Join(errs...)
+}
