@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
@@ -19,6 +20,23 @@ func (st *state) now() int64 { return int64(time.Since(st.epoch)) }
 
 // enter registers a call with the close gate; nil means the adapter is closed.
 func (a *Adapter) enter() *slot { return a.gate.enter() }
+
+// begin starts a call on key: it checks ctx, registers the call with the close
+// gate and checks key. On success the caller must leave(s).
+func (a *Adapter) begin(ctx context.Context, key string) (*slot, error) {
+	if ctx.Err() != nil {
+		return nil, adapter.CheckContext(ctx)
+	}
+	s := a.enter()
+	if s == nil {
+		return nil, errClosed
+	}
+	if err := adapter.CheckKey(key); err != nil {
+		a.leave(s)
+		return nil, err
+	}
+	return s, nil
+}
 
 // leave ends a call. It keeps a reachable until the call is done with ristretto (see
 // the cleanup in New).

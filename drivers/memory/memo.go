@@ -14,17 +14,11 @@ var _ adapter.Memoizer = (*Adapter)(nil)
 // when the cache has room for it without evicting anything; it is dropped with the
 // entry's bytes, by the next write of the key.
 func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(value []byte) (any, error)) (any, error) {
-	if ctx.Err() != nil {
-		return nil, adapter.CheckContext(ctx)
-	}
-	s := a.enter()
-	if s == nil {
-		return nil, errClosed
-	}
-	defer a.leave(s)
-	if err := adapter.CheckKey(key); err != nil {
+	s, err := a.begin(ctx, key)
+	if err != nil {
 		return nil, err
 	}
+	defer a.leave(s)
 	e, ok := a.rc.Get(key)
 	if !ok || !e.is(key) || e.expired(a.now()) {
 		return nil, adapter.NotFound(key)

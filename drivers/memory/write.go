@@ -119,17 +119,11 @@ func (a *Adapter) present(key string) bool {
 // ristretto's admission policy declined the entry or evicted it (see the package
 // documentation). An entry larger than MaxCost is an error wrapping ErrTooLarge.
 func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := adapter.CheckContext(ctx); err != nil {
+	s, err := a.begin(ctx, key)
+	if err != nil {
 		return err
-	}
-	s := a.enter()
-	if s == nil {
-		return errClosed
 	}
 	defer a.leave(s)
-	if err := adapter.CheckKey(key); err != nil {
-		return err
-	}
 	if err := adapter.CheckTTL(ttl); err != nil {
 		return err
 	}
@@ -221,17 +215,11 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 // that expired less than Grace ago is revived; past that, or never set, the error
 // wraps adapter.ErrNotFound.
 func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) ([]byte, error) {
-	if err := adapter.CheckContext(ctx); err != nil {
+	s, err := a.begin(ctx, key)
+	if err != nil {
 		return nil, err
-	}
-	s := a.enter()
-	if s == nil {
-		return nil, errClosed
 	}
 	defer a.leave(s)
-	if err := adapter.CheckKey(key); err != nil {
-		return nil, err
-	}
 	if err := adapter.CheckTTL(ttl); err != nil {
 		return nil, err
 	}

@@ -143,11 +143,10 @@ func supported(t reflect.Type, seen map[reflect.Type]bool) bool {
 	if notInHeap(t) {
 		return false
 	}
-	switch t.Kind() {
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+	if plainKind(t.Kind()) {
 		return true
+	}
+	switch t.Kind() {
 	case reflect.Array:
 		return t.Len() == 0 || supported(t.Elem(), seen)
 	case reflect.Slice:
@@ -182,11 +181,10 @@ func plainKey(t reflect.Type) bool {
 	if t == locType {
 		return true
 	}
-	switch t.Kind() {
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+	if plainKind(t.Kind()) {
 		return true
+	}
+	switch t.Kind() {
 	case reflect.Array:
 		return t.Len() == 0 || plainKey(t.Elem())
 	case reflect.Struct:
@@ -218,6 +216,18 @@ func hasPointers(t reflect.Type) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// plainKind reports whether values of kind k hold no reference: booleans,
+// numbers and strings (whose bytes are immutable).
+func plainKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+		return true
 	}
 	return false
 }
