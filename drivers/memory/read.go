@@ -10,6 +10,8 @@ import (
 // Get returns a copy of the value stored under key, or an error wrapping
 // adapter.ErrNotFound when it is missing, expired or evicted. It takes no lock.
 func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
+	// begin's checks, written out: begin is too large to inline, and a hit costs
+	// about a hundred nanoseconds.
 	if ctx.Err() != nil {
 		return nil, adapter.CheckContext(ctx)
 	}
