@@ -373,8 +373,9 @@ func TestCancelledAndExpiredContexts(t *testing.T) {
 	})
 }
 
-// countingHook counts commands and pipelines (each pipeline is one round trip).
-type countingHook struct{ cmds, pipes atomic.Int64 }
+// countingHook counts what reaches the server: single commands, pipelines (each
+// one round trip) and the commands inside them.
+type countingHook struct{ cmds, pipes, piped atomic.Int64 }
 
 func (h *countingHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 func (h *countingHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
@@ -386,10 +387,11 @@ func (h *countingHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook
 func (h *countingHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		h.pipes.Add(1)
+		h.piped.Add(int64(len(cmds)))
 		return next(ctx, cmds)
 	}
 }
-func (h *countingHook) reset()                { h.cmds.Store(0); h.pipes.Store(0) }
+func (h *countingHook) reset()                { h.cmds.Store(0); h.pipes.Store(0); h.piped.Store(0) }
 func (h *countingHook) trips() (int64, int64) { return h.cmds.Load(), h.pipes.Load() }
 
 func TestOneRoundTripPerOperation(t *testing.T) {

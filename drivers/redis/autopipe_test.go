@@ -4,44 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/redis/redistest"
 )
-
-// countHook counts what reaches the server: single commands and pipelines (with
-// their commands).
-type countHook struct {
-	single, pipes, piped atomic.Int64
-}
-
-func (h *countHook) DialHook(next goredis.DialHook) goredis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
-
-func (h *countHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		h.single.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (h *countHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		h.pipes.Add(1)
-		h.piped.Add(int64(len(cmds)))
-		return next(ctx, cmds)
-	}
-}
-
-func (h *countHook) reset() { h.single.Store(0); h.pipes.Store(0); h.piped.Store(0) }
 
 // TestAutoPipelineBatchesConcurrentCalls checks that overlapping calls share
 // pipelines (far fewer round trips than commands) and that serial calls never go
@@ -49,7 +18,7 @@ func (h *countHook) reset() { h.single.Store(0); h.pipes.Store(0); h.piped.Store
 func TestAutoPipelineBatchesConcurrentCalls(t *testing.T) {
 	ctx := ctxT(t)
 	rdb := client(t, serverURL(t))
-	h := &countHook{}
+	h := &countingHook{}
 	rdb.AddHook(h)
 	a := newTestAdapter(t, rdb, Options{AutoPipeline: true})
 	if err := a.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
@@ -72,7 +41,7 @@ func TestAutoPipelineBatchesConcurrentCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s, p := h.single.Load(), h.pipes.Load(); s != 200 || p != 0 {
+	if s, p := h.cmds.Load(), h.pipes.Load(); s != 200 || p != 0 {
 		t.Errorf("serial calls: %d single commands and %d pipelines, want 200 and 0", s, p)
 	}
 
@@ -107,7 +76,7 @@ func TestAutoPipelineBatchesConcurrentCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmds := int64(workers * per * 3)
-	single, pipes, piped := h.single.Load(), h.pipes.Load(), h.piped.Load()
+	single, pipes, piped := h.cmds.Load(), h.pipes.Load(), h.piped.Load()
 	t.Logf("%d commands: %d single, %d in %d pipelines", cmds, single, piped, pipes)
 	if single+piped < cmds {
 		t.Errorf("%d single + %d piped commands, want at least %d", single, piped, cmds)
