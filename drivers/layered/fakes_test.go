@@ -93,8 +93,19 @@ func (l *busL2) check(ctx context.Context) error {
 		return adapter.ErrClosed
 	}
 	if l.hang.Load() {
-		<-ctx.Done()
-		return ctx.Err()
+		// Like a socket read on a frozen server: it ends at ctx's deadline,
+		// which may come a moment before ctx's own timer fires.
+		d, ok := ctx.Deadline()
+		if !ok {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		select {
+		case <-time.After(time.Until(d)):
+			return context.DeadlineExceeded
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	if l.failing.Load() {
 		return errDown

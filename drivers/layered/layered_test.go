@@ -202,6 +202,18 @@ func TestFailingL2NeverLeavesL1Newer(t *testing.T) {
 	}
 }
 
+// deadlineNotFired is a ctx whose deadline has passed while its timer has not
+// fired yet (Err nil, Done open): the moment a loaded machine leaves between a
+// socket timeout and ctx.Err(), held open.
+type deadlineNotFired struct {
+	context.Context
+	at time.Time
+}
+
+func (c deadlineNotFired) Deadline() (time.Time, bool) { return c.at, true }
+func (c deadlineNotFired) Done() <-chan struct{}       { return nil }
+func (c deadlineNotFired) Err() error                  { return nil }
+
 func TestServeStaleOnL2Error(t *testing.T) {
 	for _, stale := range []bool{false, true} {
 		t.Run(map[bool]string{false: "off", true: "on"}[stale], func(t *testing.T) {
@@ -246,6 +258,11 @@ func TestServeStaleOnL2Error(t *testing.T) {
 				}
 			} else if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("stale off, L2 hung: Get = %q, %v; want the deadline", v, err)
+			}
+			// The same when L2 reports the deadline before ctx's timer has fired.
+			late := deadlineNotFired{ctx, time.Now().Add(30 * time.Millisecond)}
+			if v, err = p.Get(late, "k"); stale && (err != nil || string(v) != "cached") {
+				t.Errorf("stale on, L2 hung, ctx timer late: Get = %q, %v; want L1's copy", v, err)
 			}
 			p.bl2.hang.Store(false)
 			if _, err := p.Get(ctx, "not-in-l1"); !errors.Is(err, errDown) {

@@ -252,7 +252,10 @@ func (a *Adapter) staleOK(ctx context.Context, err error) bool {
 	if failure(ctx, err) {
 		return true
 	}
-	return !a.healthy.Load() && errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, adapter.ErrNotFound)
+	// err is checked too: L2 may report its deadline a moment before ctx's timer
+	// fires and ctx.Err() turns non-nil.
+	deadline := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)
+	return !a.healthy.Load() && deadline && !errors.Is(err, adapter.ErrNotFound)
 }
 
 func hasAll(m map[string][]byte, keys []string) bool {

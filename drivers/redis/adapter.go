@@ -276,10 +276,25 @@ func (a *Adapter) wrap(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("strata/redis: %s: %w: the go-redis client was closed (%w)", op, adapter.ErrClosed, err)
 	}
 	a.reloadAfter(err)
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+	if cerr := ctxEnded(ctx); cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("strata/redis: %s: %w (%w)", op, cerr, err)
 	}
 	return fmt.Errorf("strata/redis: %s: %w", op, err)
+}
+
+// ctxEnded is ctx.Err(), or context.DeadlineExceeded once ctx's deadline has
+// passed even if ctx's timer has not fired yet. go-redis sets the socket deadline
+// to ctx's deadline, so a read can time out a moment before ctx.Err() turns
+// non-nil (more so on a loaded machine): the caller should still see the
+// deadline it set, not a bare "i/o timeout".
+func ctxEnded(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // reloadAfter asks a Cluster client to reload its slot map after an error that

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -111,10 +112,13 @@ func (p *autoPipe) do(ctx context.Context, cmd goredis.Cmder) error {
 		q.ctx, q.cmd = nil, nil
 		queuedPool.Put(q)
 		err := cmd.Err()
-		if err != nil && !errors.Is(err, goredis.Nil) && ctx.Err() != nil {
-			// The batch ran until this caller's deadline (the latest in it) and
-			// failed with a timeout: report it as the deadline, as a direct call does.
-			return adapter.CheckContext(ctx)
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			if cerr := ctxEnded(ctx); cerr != nil {
+				// The batch ran until this caller's deadline (the latest in it)
+				// and failed with a timeout: report it as the deadline, as a
+				// direct call does.
+				return fmt.Errorf("strata: %w", cerr)
+			}
 		}
 		return err
 	case <-ctx.Done():

@@ -129,6 +129,44 @@ func TestAutoPipelinePausedServer(t *testing.T) {
 	})
 }
 
+// lateTimer is a ctx whose deadline has passed while its timer has not fired
+// yet: Err is nil and Done never closes. A loaded machine opens that window for
+// a moment after a socket read times out at the deadline; here it stays open.
+type lateTimer struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c lateTimer) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c lateTimer) Done() <-chan struct{}       { return nil }
+func (c lateTimer) Err() error                  { return nil }
+
+// TestDeadlineSeenBeforeTheContextTimer: a call on a paused server whose socket
+// read times out at ctx's deadline reports context.DeadlineExceeded even before
+// ctx.Err() says so, both direct and through a batch.
+func TestDeadlineSeenBeforeTheContextTimer(t *testing.T) {
+	ctx := ctxT(t)
+	srv := redistest.StartServer(t, nil)
+	a, err := Open(ctx, withParams(srv.URL(), "prefix="+redistest.RandomPrefix()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	if err := a.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	resume := pause(t, srv)
+	for _, batched := range []bool{false, true} {
+		a.autoPipe.always = batched
+		late := lateTimer{ctx, time.Now().Add(100 * time.Millisecond)}
+		_, err := a.Get(late, "k")
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("batched=%v: Get = %v, want context.DeadlineExceeded", batched, err)
+		}
+	}
+	resume()
+}
+
 // TestAutoPipelineClose: Close waits for the batches in flight, later calls
 // return ErrClosed, and a caller's client stays open.
 func TestAutoPipelineClose(t *testing.T) {
