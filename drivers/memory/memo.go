@@ -20,7 +20,7 @@ func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(
 	}
 	defer a.leave(s)
 	e, ok := a.rc.Get(key)
-	if !ok || !e.is(key) || e.expired(a.now()) {
+	if !ok || !e.is(key) || e.expiredNow(a.state) {
 		return nil, adapter.NotFound(key)
 	}
 	if m := e.memo; m != nil && m.tag == tag {

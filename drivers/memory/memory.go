@@ -109,6 +109,13 @@ func (e *entry) expired(now int64) bool {
 	return x != 0 && now >= x
 }
 
+// expiredNow is expired(st.now()), reading the clock only when e has an expiry:
+// a clock read is a fifth of a hit's time on some VMs (kvm-clock: ~30 ns).
+func (e *entry) expiredNow(st *state) bool {
+	x := e.expiry()
+	return x != 0 && st.now() >= x
+}
+
 // value returns a copy of e's value (non-nil, even when empty).
 func (e *entry) value() []byte {
 	// make+copy compiles to one allocation without zeroing, which was measured

@@ -25,7 +25,7 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	e, ok := a.rc.Get(key)
 	a.leave(s)
-	if !ok || !e.is(key) || e.expired(a.now()) {
+	if !ok || !e.is(key) || e.expiredNow(a.state) {
 		return nil, adapter.NotFound(key)
 	}
 	return e.value(), nil
@@ -49,7 +49,7 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 	}
 	e, ok := a.rc.Get(key)
 	a.leave(s)
-	if !ok || !e.is(key) || e.expired(a.now()) {
+	if !ok || !e.is(key) || e.expiredNow(a.state) {
 		return adapter.NotFound(key)
 	}
 	return fn(e.view())

@@ -54,5 +54,5 @@ func (a *Adapter) remove(key string) bool {
 	// policy; a Set queued earlier cannot resurrect it, since the queue is applied in
 	// order (and Set waits for its own insert under this same lock anyway).
 	a.rc.Del(key)
-	return !e.expired(a.now())
+	return !e.expiredNow(a.state)
 }
