@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/memory"
+	"github.com/stratacache/strata/internal/ctxtest"
 )
 
 func TestNewChecksItsArguments(t *testing.T) {
@@ -202,18 +203,6 @@ func TestFailingL2NeverLeavesL1Newer(t *testing.T) {
 	}
 }
 
-// deadlineNotFired is a ctx whose deadline has passed while its timer has not
-// fired yet (Err nil, Done open): the moment a loaded machine leaves between a
-// socket timeout and ctx.Err(), held open.
-type deadlineNotFired struct {
-	context.Context
-	at time.Time
-}
-
-func (c deadlineNotFired) Deadline() (time.Time, bool) { return c.at, true }
-func (c deadlineNotFired) Done() <-chan struct{}       { return nil }
-func (c deadlineNotFired) Err() error                  { return nil }
-
 func TestServeStaleOnL2Error(t *testing.T) {
 	for _, stale := range []bool{false, true} {
 		t.Run(map[bool]string{false: "off", true: "on"}[stale], func(t *testing.T) {
@@ -260,7 +249,7 @@ func TestServeStaleOnL2Error(t *testing.T) {
 				t.Errorf("stale off, L2 hung: Get = %q, %v; want the deadline", v, err)
 			}
 			// The same when L2 reports the deadline before ctx's timer has fired.
-			late := deadlineNotFired{ctx, time.Now().Add(30 * time.Millisecond)}
+			late := ctxtest.TimerLate(ctx, time.Now().Add(30*time.Millisecond))
 			if v, err = p.Get(late, "k"); stale && (err != nil || string(v) != "cached") {
 				t.Errorf("stale on, L2 hung, ctx timer late: Get = %q, %v; want L1's copy", v, err)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/redis/redistest"
+	"github.com/stratacache/strata/internal/ctxtest"
 )
 
 // TestAutoPipelineBatchesConcurrentCalls checks that overlapping calls share
@@ -90,12 +91,7 @@ func TestAutoPipelineBatchesConcurrentCalls(t *testing.T) {
 // at their ctx deadline, and the adapter recovers after the server resumes.
 func TestAutoPipelinePausedServer(t *testing.T) {
 	ctx := ctxT(t)
-	srv := redistest.StartServer(t, nil)
-	a, err := Open(ctx, withParams(srv.URL(), "prefix="+redistest.RandomPrefix()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Close() })
+	a, srv := openOwnServer(t)
 	if a.autoPipe == nil {
 		t.Fatal("Open did not turn autopipelining on")
 	}
@@ -129,42 +125,38 @@ func TestAutoPipelinePausedServer(t *testing.T) {
 	})
 }
 
-// lateTimer is a ctx whose deadline has passed while its timer has not fired
-// yet: Err is nil and Done never closes. A loaded machine opens that window for
-// a moment after a socket read times out at the deadline; here it stays open.
-type lateTimer struct {
-	context.Context
-	deadline time.Time
-}
-
-func (c lateTimer) Deadline() (time.Time, bool) { return c.deadline, true }
-func (c lateTimer) Done() <-chan struct{}       { return nil }
-func (c lateTimer) Err() error                  { return nil }
-
 // TestDeadlineSeenBeforeTheContextTimer: a call on a paused server whose socket
 // read times out at ctx's deadline reports context.DeadlineExceeded even before
 // ctx.Err() says so, both direct and through a batch.
 func TestDeadlineSeenBeforeTheContextTimer(t *testing.T) {
 	ctx := ctxT(t)
-	srv := redistest.StartServer(t, nil)
-	a, err := Open(ctx, withParams(srv.URL(), "prefix="+redistest.RandomPrefix()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Close() })
+	a, srv := openOwnServer(t)
 	if err := a.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	resume := pause(t, srv)
 	for _, batched := range []bool{false, true} {
 		a.autoPipe.always = batched
-		late := lateTimer{ctx, time.Now().Add(100 * time.Millisecond)}
+		late := ctxtest.TimerLate(ctx, time.Now().Add(100*time.Millisecond))
 		_, err := a.Get(late, "k")
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("batched=%v: Get = %v, want context.DeadlineExceeded", batched, err)
 		}
 	}
 	resume()
+}
+
+// openOwnServer starts a server for one test (which may pause it) and opens an
+// adapter on it by URL, with auto-pipelining on as Open sets it.
+func openOwnServer(t *testing.T) (*Adapter, *redistest.Server) {
+	t.Helper()
+	srv := redistest.StartServer(t, nil)
+	a, err := Open(context.Background(), withParams(srv.URL(), "prefix="+redistest.RandomPrefix()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	return a, srv
 }
 
 // TestAutoPipelineClose: Close waits for the batches in flight, later calls
