@@ -41,18 +41,14 @@ func BenchmarkRistrettoGetItem(b *testing.B) {
 		rc.SetWithTTL(k, enc, int64(len(k)+len(enc)), benchTTL)
 	}
 	rc.Wait()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		v, ok := rc.Get(benchKeyList[i%benchKeys])
-		if !ok {
-			b.Fatal("miss")
+	get := ristrettoGet(rc, nil)
+	loopGets(b, func(ctx context.Context, key string) (benchItem, error) {
+		v, err := get(ctx, key)
+		if err != nil {
+			return benchItem{}, err
 		}
-		if sinkItem, err = codec.Unmarshal(v); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+		return codec.Unmarshal(v)
+	}, &sinkItem)
 }
 
 // BenchmarkCacheGetItem is a typed hit through adapter.Cache[benchItem] (msgpack).
@@ -64,14 +60,5 @@ func BenchmarkCacheGetItem(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		v, err := c.Get(ctx, benchKeyList[i%benchKeys])
-		if err != nil {
-			b.Fatal(err)
-		}
-		sinkItem = v
-		i++
-	}
+	loopGets(b, c.Get, &sinkItem)
 }
