@@ -26,22 +26,9 @@ func status(ok bool) string {
 	return notMet
 }
 
-// timeRatio checks a same-round ratio of ns/op against a bound.
-func timeRatio(ix *Index, target, group, a, b string, bound float64) Check {
-	r, n := ix.Ratio(group, a, group, b, "ns/op")
-	c := Check{Target: target}
-	if n == 0 {
-		c.Status, c.Measured = noData, fmt.Sprintf("no rounds with both %s and %s in %s", a, b, group)
-		return c
-	}
-	c.Measured = fmt.Sprintf("%s / %s = %s (time, median of %s; bound %.2f×)", a, b, fmtRatio(r), rounds(n), bound)
-	c.Status = status(r <= bound)
-	return c
-}
-
 // pairedRatio checks a's "mean-ratio" in a paired group (a measured against
-// base op by op, see BenchmarkGetPaired) against a bound, and shows the unpaired
-// ratio from group for comparison.
+// base in alternating turns, see BenchmarkGetPaired) against a bound, and shows
+// the unpaired ratio from group for comparison.
 func pairedRatio(ix *Index, target, paired, a, group, base string, bound float64) Check {
 	c := Check{Target: target}
 	s := Summarize(ix.Values(paired, a, "mean-ratio"))
@@ -49,7 +36,7 @@ func pairedRatio(ix *Index, target, paired, a, group, base string, bound float64
 		c.Status, c.Measured = noData, "no paired rounds for "+a+" in "+paired
 		return c
 	}
-	c.Measured = fmt.Sprintf("%s / %s = %s measured pairwise, op by op (median of %s, range %s–%s; bound %.2f×)",
+	c.Measured = fmt.Sprintf("%s / %s = %s measured pairwise, in alternating turns (median of %s, range %s–%s; bound %.2f×)",
 		a, base, fmtRatio(s.Median), rounds(s.N), fmtRatio(s.Min), fmtRatio(s.Max), bound)
 	if r, n := ix.Ratio(group, a, group, base, "ns/op"); n > 0 {
 		c.Measured += fmt.Sprintf("; unpaired, from the table below: %s", fmtRatio(r))
@@ -90,18 +77,19 @@ func Checks(ix *Index) []Check {
 // SizedChecks evaluates the targets stated for hot-key Get and Set at one
 // value size (100B or 10KiB).
 func SizedChecks(ix *Index, size string) []Check {
+	g := "Get size=" + size + " conc=1"
+	paired := "GetPaired size=" + size
 	var cs []Check
 	cs = append(cs, pairedRatio(ix, "Redis Get, serial, "+size+": within 1.05× of raw go-redis",
-		"GetPaired size="+size, "strata-redis", "Get size="+size+" conc=1", "goredis", 1.05))
+		paired, "strata-redis", g, "goredis", 1.05))
 	for _, op := range []string{"Get", "Set"} {
 		cs = append(cs, throughputRatio(ix, fmt.Sprintf("Redis %s, 64 goroutines, %s: at least 1.25× the throughput of rueidis", op, size),
 			op+" size="+size+" conc=64", "strata-redis", "rueidis", 1.25))
 	}
-	cs = append(cs, timeRatio(ix, "Layered L1 hit, serial, "+size+": at most 0.8× the time of a rueidis client-side-cache hit",
-		"Get size="+size+" conc=1", "strata-layered", "rueidis-cache", 0.8))
-	g := "Get size=" + size + " conc=1"
-	c := timeRatio(ix, "Memory hit through Cache[[]byte], serial, "+size+": within 1.3× of raw ristretto, at most 1 allocation",
-		g, "strata-memory", "ristretto", 1.3)
+	cs = append(cs, pairedRatio(ix, "Layered L1 hit, serial, "+size+": at most 0.8× the time of a rueidis client-side-cache hit",
+		paired, "strata-layered", g, "rueidis-cache", 0.8))
+	c := pairedRatio(ix, "Memory hit through Cache[[]byte], serial, "+size+": within 1.3× of raw ristretto, at most 1 allocation",
+		paired, "strata-memory", g, "ristretto", 1.3)
 	if allocs := Summarize(ix.Values(g, "strata-memory", "allocs/op")); allocs.N > 0 && c.Status != noData {
 		c.Measured += fmt.Sprintf("; %.0f allocs/op", allocs.Median)
 		if allocs.Median > 1 {
