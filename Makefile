@@ -24,6 +24,6 @@ wire: ## Regenerate examples/wire/wire_gen.go.
 ROUNDS ?= 5
 BENCHTIME ?= 100ms
 
-bench: ## Strata against peer libraries (nested module bench/; ~6 min on 2 cores); writes bench/RESULTS.md. Quick check: make bench ROUNDS=1 BENCHTIME=50ms
+bench: ## Strata against peer libraries (nested module bench/; 8-13 min on 2 cores); writes bench/RESULTS.md. Quick check: make bench ROUNDS=1 BENCHTIME=50ms
 	./scripts/ensure-redis
 	cd bench && ROUNDS=$(ROUNDS) BENCHTIME=$(BENCHTIME) GO=$(GO) ./run.sh
