@@ -84,24 +84,40 @@ func (p *plan) fix(base unsafe.Pointer, st *state) {
 	}
 }
 
+// visit is where cloneArray and cloneMap start with the memory at key: in
+// graph mode, if it was copied already, its copy and stop; in tree mode, past
+// maxTreeDepth, abort and stop (dst nil).
+func (st *state) visit(key memoKey) (dst unsafe.Pointer, stop bool) {
+	if st.graph {
+		dst, stop = st.seen[key]
+		return dst, stop
+	}
+	if st.depth >= maxTreeDepth {
+		st.abort = true
+		return nil, true
+	}
+	return nil, false
+}
+
+// record notes, in graph mode, that dst is the copy of the memory at key. It
+// is called before the contents are fixed: they may lead back to key.
+func (st *state) record(key memoKey, dst unsafe.Pointer) {
+	if st.graph {
+		st.seen[key] = dst
+	}
+}
+
 // cloneArray returns a deep copy of the n values of p's type at src.
 func (p *plan) cloneArray(src unsafe.Pointer, n int, st *state) unsafe.Pointer {
 	if !p.needsFix {
 		return p.copyOf(src, n) // no references inside: no recursion, no cycle
 	}
 	key := memoKey{p, src, n}
-	if st.graph {
-		if dst, ok := st.seen[key]; ok {
-			return dst
-		}
-	} else if st.depth >= maxTreeDepth {
-		st.abort = true
-		return nil
+	if dst, stop := st.visit(key); stop {
+		return dst
 	}
 	dst := p.copyOf(src, n)
-	if st.graph {
-		st.seen[key] = dst // before the contents: they may lead back here
-	}
+	st.record(key, dst)
 	st.depth++
 	for i := 0; i < n && !st.abort; i++ {
 		p.fix(unsafe.Add(dst, uintptr(i)*p.size), st)
@@ -190,20 +206,13 @@ func (p *plan) copyVal(dst, src unsafe.Pointer) {
 // no fixing (plainKey), so only values are fixed, in a reused temporary.
 func (p *plan) cloneMap(m unsafe.Pointer, st *state) unsafe.Pointer {
 	key := memoKey{p, m, -1}
-	if st.graph {
-		if dst, ok := st.seen[key]; ok {
-			return dst
-		}
-	} else if st.depth >= maxTreeDepth {
-		st.abort = true
-		return nil
+	if dst, stop := st.visit(key); stop {
+		return dst
 	}
 	src := reflect.NewAt(p.t, unsafe.Pointer(&m)).Elem()
 	dst := reflect.MakeMapWithSize(p.t, src.Len())
 	dm := dst.UnsafePointer()
-	if st.graph {
-		st.seen[key] = dm
-	}
+	st.record(key, dm)
 	st.depth++
 	k := reflect.New(p.t.Key()).Elem()
 	v := reflect.New(p.t.Elem()).Elem()
