@@ -15,8 +15,11 @@ import (
 const (
 	// DefaultMasterName is the monitored name when MasterName is "".
 	DefaultMasterName = "mymaster"
-	// DefaultDownAfter is down-after-milliseconds when DownAfter is 0.
-	DefaultDownAfter = time.Second
+	// DefaultDownAfter is down-after-milliseconds when DownAfter is 0. It is
+	// twice Sentinel's 1s PING period: with both at 1s, one PING answered
+	// late by a loaded machine (or a link still reconnecting after a
+	// switch-master) marked the new master down and failed it over again.
+	DefaultDownAfter = 2 * time.Second
 	// DefaultFailoverTimeout is failover-timeout when FailoverTimeout is
 	// 0. Sentinel also waits twice this before failing the same master
 	// over again.
