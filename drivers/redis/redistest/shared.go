@@ -46,46 +46,35 @@ func (s *Shared) URL(t TB) string {
 // for tests that need more than a URL.
 func (s *Shared) Server(t TB) *Server {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.server == nil {
-		srv, err := NewServer(nil)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		s.server = srv
-	}
-	return s.server
+	return startOnce(s, t, &s.server, func() (*Server, error) { return NewServer(nil) })
 }
 
 // Cluster returns the shared 3-master cluster.
 func (s *Shared) Cluster(t TB) *Cluster {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cluster == nil {
-		c, err := NewCluster(nil)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		s.cluster = c
-	}
-	return s.cluster
+	return startOnce(s, t, &s.cluster, func() (*Cluster, error) { return NewCluster(nil) })
 }
 
 // Sentinel returns the shared Sentinel setup.
 func (s *Shared) Sentinel(t TB) *Sentinel {
 	t.Helper()
+	return startOnce(s, t, &s.sentinel, func() (*Sentinel, error) { return NewSentinel(nil) })
+}
+
+// startOnce returns *p, started with start under s.mu on first use; a start
+// that fails fails t and is tried again by the next caller.
+func startOnce[T any](s *Shared, t TB, p **T, start func() (*T, error)) *T {
+	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sentinel == nil {
-		sn, err := NewSentinel(nil)
+	if *p == nil {
+		v, err := start()
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
-		s.sentinel = sn
+		*p = v
 	}
-	return s.sentinel
+	return *p
 }
 
 // Close stops every server started, and returns their errors joined.
