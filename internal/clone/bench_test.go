@@ -5,33 +5,22 @@ import (
 	"testing"
 )
 
-// The Item of the brief, as a typed cache would hold it.
-type benchItem struct {
-	ID      int64
-	Name    string
-	Email   string
-	Tags    []string
-	Score   float64
-	Created int64
-	Active  bool
-}
-
 var (
-	sinkItem  benchItem
+	sinkItem  Item
 	sinkPts   []Point
 	sinkPairs []Pair
 	sinkNode  Node
 	sinkMap   map[string][]int
 )
 
-func benchItemValue() benchItem {
-	return benchItem{ID: 1, Name: "Ada", Email: "ada@example.com", Tags: []string{"a", "b", "c"}, Score: 1.5, Created: 2, Active: true}
+func benchItemValue() Item {
+	return Item{ID: 1, Name: "Ada", Email: "ada@example.com", Tags: []string{"a", "b", "c"}, Score: 1.5, Created: 2, Active: true}
 }
 
 func BenchmarkCloneItem(b *testing.B) {
-	c, ok := For[benchItem]()
+	c, ok := For[Item]()
 	if !ok || c == nil {
-		b.Fatal("no clone for benchItem")
+		b.Fatal("no clone for Item")
 	}
 	it := benchItemValue()
 	b.ReportAllocs()
@@ -97,9 +86,9 @@ func BenchmarkCloneMapOfSlices(b *testing.B) {
 
 // For after the first call: a sync.Map lookup and a type assertion.
 func BenchmarkFor(b *testing.B) {
-	For[benchItem]()
+	For[Item]()
 	b.ReportAllocs()
 	for b.Loop() {
-		For[benchItem]()
+		For[Item]()
 	}
 }

@@ -57,40 +57,25 @@ func walkRegions(v reflect.Value, path string, out *[]region, seen map[visitKey]
 	}
 	switch t.Kind() {
 	case reflect.Slice:
-		if v.IsNil() || v.Cap() == 0 || t.Elem().Size() == 0 {
+		if v.IsNil() || v.Cap() == 0 || t.Elem().Size() == 0 || !firstVisit(seen, v) {
 			return
 		}
-		k := visitKey{v.Pointer(), t}
-		if seen[k] {
-			return
-		}
-		seen[k] = true
 		lo := v.Pointer()
 		*out = append(*out, region{lo, lo + uintptr(v.Cap())*t.Elem().Size(), path})
 		for i := range v.Len() {
 			walkRegions(writable(v.Index(i)), fmt.Sprintf("%s[%d]", path, i), out, seen)
 		}
 	case reflect.Pointer:
-		if v.IsNil() || t.Elem() == locType || t.Elem().Size() == 0 {
+		if v.IsNil() || t.Elem() == locType || t.Elem().Size() == 0 || !firstVisit(seen, v) {
 			return
 		}
-		k := visitKey{v.Pointer(), t}
-		if seen[k] {
-			return
-		}
-		seen[k] = true
 		lo := v.Pointer()
 		*out = append(*out, region{lo, lo + t.Elem().Size(), path})
 		walkRegions(writable(v.Elem()), "(*"+path+")", out, seen)
 	case reflect.Map:
-		if v.IsNil() {
+		if v.IsNil() || !firstVisit(seen, v) {
 			return
 		}
-		k := visitKey{v.Pointer(), t}
-		if seen[k] {
-			return
-		}
-		seen[k] = true
 		*out = append(*out, region{v.Pointer(), v.Pointer() + 1, path})
 		for it := v.MapRange(); it.Next(); {
 			walkRegions(addressable(it.Value()), fmt.Sprintf("%s[%v]", path, it.Key()), out, seen)
@@ -127,6 +112,18 @@ func mutate(v reflect.Value) int {
 	return mutateIn(writable(v), map[visitKey]bool{})
 }
 
+// firstVisit records the reference v (a non-nil slice, pointer or map) in seen
+// and reports whether it was not there yet: the walkers visit shared and cyclic
+// parts once.
+func firstVisit(seen map[visitKey]bool, v reflect.Value) bool {
+	k := visitKey{v.Pointer(), v.Type()}
+	if seen[k] {
+		return false
+	}
+	seen[k] = true
+	return true
+}
+
 func mutateIn(v reflect.Value, seen map[visitKey]bool) int {
 	t := v.Type()
 	if t == locType {
@@ -146,38 +143,23 @@ func mutateIn(v reflect.Value, seen map[visitKey]bool) int {
 	case reflect.String:
 		v.SetString(v.String() + "!")
 	case reflect.Slice:
-		if v.IsNil() {
+		if v.IsNil() || !firstVisit(seen, v) {
 			return 0
 		}
-		k := visitKey{v.Pointer(), t}
-		if seen[k] {
-			return 0
-		}
-		seen[k] = true
 		n := 0
 		for i := range v.Len() {
 			n += mutateIn(writable(v.Index(i)), seen)
 		}
 		return n
 	case reflect.Pointer:
-		if v.IsNil() || t.Elem() == locType {
+		if v.IsNil() || t.Elem() == locType || !firstVisit(seen, v) {
 			return 0
 		}
-		k := visitKey{v.Pointer(), t}
-		if seen[k] {
-			return 0
-		}
-		seen[k] = true
 		return mutateIn(writable(v.Elem()), seen)
 	case reflect.Map:
-		if v.IsNil() {
+		if v.IsNil() || !firstVisit(seen, v) {
 			return 0
 		}
-		k := visitKey{v.Pointer(), t}
-		if seen[k] {
-			return 0
-		}
-		seen[k] = true
 		n := 0
 		for _, key := range v.MapKeys() {
 			e := addressable(v.MapIndex(key))
