@@ -18,6 +18,13 @@ var (
 	// ErrInvalidTTL means a ttl is negative other than NoExpiration, or a driver
 	// received DefaultTTL (which only Cache may resolve).
 	ErrInvalidTTL = errors.New("strata: invalid ttl (use a positive duration, DefaultTTL or NoExpiration)")
+	// ErrUnavailable means the backend could not serve the call at all: the connection
+	// was refused, reset or timed out, or the server is loading, has no master or is
+	// busy. It is an outage, not an answer about the request, so a layer above may fall
+	// back (serve a stale copy, call the loader). Drivers wrap connection-class
+	// failures with it and the cause; replies about the request itself (WRONGTYPE,
+	// NOPERM, OOM, a rejected value) and the caller's own ctx ending never wrap it.
+	ErrUnavailable = errors.New("strata: backend unavailable")
 	// ErrCodec means a value could not be encoded, or stored bytes could not be
 	// decoded by the cache's codec (another writer or a codec change). It is the same
 	// value as serializer.ErrCodec.

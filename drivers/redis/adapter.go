@@ -267,7 +267,8 @@ func (a *Adapter) fail(ctx context.Context, op, key string, err error) error {
 	return &adapter.KeyError{Key: key, Err: err}
 }
 
-// wrap names op in err and makes ctx's end and a closed client recognisable.
+// wrap names op in err and makes ctx's end, a closed client and an outage
+// (adapter.ErrUnavailable, see connectionClass) recognisable.
 func (a *Adapter) wrap(ctx context.Context, op string, err error) error {
 	if a.closed.Load() {
 		return fmt.Errorf("strata/redis: %s: %w", op, adapter.ErrClosed)
@@ -276,8 +277,14 @@ func (a *Adapter) wrap(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("strata/redis: %s: %w: the go-redis client was closed (%w)", op, adapter.ErrClosed, err)
 	}
 	a.reloadAfter(err)
-	if cerr := ctxEnded(ctx); cerr != nil && !errors.Is(err, cerr) {
+	if cerr := ctxEnded(ctx); cerr != nil {
+		if errors.Is(err, cerr) {
+			return fmt.Errorf("strata/redis: %s: %w", op, err)
+		}
 		return fmt.Errorf("strata/redis: %s: %w (%w)", op, cerr, err)
+	}
+	if connectionClass(err) {
+		return fmt.Errorf("strata/redis: %s: %w: %w", op, adapter.ErrUnavailable, err)
 	}
 	return fmt.Errorf("strata/redis: %s: %w", op, err)
 }
