@@ -8,14 +8,29 @@ import (
 
 // GetMany returns the values of the keys that exist, keyed as given; misses are
 // omitted. It is one round trip on adapters that implement Batcher.
+//
+// A key that cannot be served (its stored bytes do not decode, or the driver could
+// not read it) does not fail the others: GetMany returns every value it could read
+// together with a *BatchError naming the rest (errors.Is(err, ErrCodec) for bytes
+// that do not decode). Any other error means no value was read.
 func (c *Cache[V]) GetMany(ctx context.Context, keys ...string) (map[string]V, error) {
 	full, err := c.fullKeys(keys)
 	if err != nil {
 		return nil, err
 	}
 	raw, err := c.getMany(ctx, full)
+	var failed map[string]error // by the caller's key
 	if err != nil {
-		return nil, err
+		var be *BatchError
+		if !errors.As(err, &be) || raw == nil {
+			return nil, err
+		}
+		failed = make(map[string]error, len(be.Errs))
+		for i, f := range full {
+			if e, ok := be.Errs[f]; ok {
+				failed[keys[i]] = rekey(e, f, keys[i])
+			}
+		}
 	}
 	out := make(map[string]V, len(raw))
 	for i, f := range full {
@@ -25,11 +40,28 @@ func (c *Cache[V]) GetMany(ctx context.Context, keys ...string) (map[string]V, e
 		}
 		v, err := c.decode(keys[i], b)
 		if err != nil {
-			return nil, err
+			if failed == nil {
+				failed = make(map[string]error)
+			}
+			failed[keys[i]] = err
+			continue
 		}
 		out[keys[i]] = v
 	}
+	if len(failed) > 0 {
+		return out, &BatchError{Errs: failed}
+	}
 	return out, nil
+}
+
+// rekey returns a driver's error for the full key f as the error for the caller's
+// key: a KeyError naming f names key instead.
+func rekey(err error, f, key string) error {
+	var ke *KeyError
+	if errors.As(err, &ke) && ke.Key == f && ke == err {
+		return &KeyError{Key: key, Err: ke.Err}
+	}
+	return &KeyError{Key: key, Err: err}
 }
 
 func (c *Cache[V]) getMany(ctx context.Context, full []string) (map[string][]byte, error) {
@@ -40,14 +72,24 @@ func (c *Cache[V]) getMany(ctx context.Context, full []string) (map[string][]byt
 		return c.batcher.GetMany(ctx, full)
 	}
 	raw := make(map[string][]byte, len(full))
+	var failed map[string]error
 	for _, f := range full {
 		b, err := c.a.Get(ctx, f)
 		switch {
 		case err == nil:
 			raw[f] = b
-		case !errors.Is(err, ErrNotFound):
-			return nil, err
+		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, ErrClosed) || errors.Is(err, ErrUnavailable) || ctx.Err() != nil:
+			return nil, err // every other key would fail the same way
+		default:
+			if failed == nil {
+				failed = make(map[string]error)
+			}
+			failed[f] = err
 		}
+	}
+	if failed != nil {
+		return raw, &BatchError{Errs: failed}
 	}
 	return raw, nil
 }
