@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stratacache/strata/internal/clone"
 	"github.com/stratacache/strata/serializer"
 )
 
@@ -47,6 +48,12 @@ type Cache[V any] struct {
 
 	closed atomic.Bool // set by Close; calls with nothing to send still report ErrClosed
 
+	// life ends when Close is called: it cancels GetOrSet loads in flight.
+	life    context.Context
+	end     context.CancelFunc
+	clone   func(V) V // deep copy for GetOrSet waiters; nil when assignment copies or V cannot be copied
+	cloneOK bool      // V can be copied by clone (or by assignment when clone is nil)
+
 	mu     sync.Mutex
 	flight map[string]*call[V] // GetOrSet loads in progress, by full key
 }
@@ -68,6 +75,8 @@ func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
 		loadTimeout: opts.LoadTimeout,
 		flight:      make(map[string]*call[V]),
 	}
+	c.life, c.end = context.WithCancel(context.Background())
+	c.clone, c.cloneOK = clone.For[V]()
 	c.batcher, _ = a.(Batcher)
 	if c.codec == nil {
 		c.codec = serializer.Default[V]()
@@ -84,9 +93,11 @@ func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
 // (e.g. a.(adapter.Clearer)).
 func (c *Cache[V]) Adapter() Adapter { return c.a }
 
-// Close closes the adapter underneath. Later calls return ErrClosed.
+// Close closes the adapter underneath and cancels the GetOrSet loads in flight.
+// Later calls return ErrClosed.
 func (c *Cache[V]) Close() error {
 	c.closed.Store(true)
+	c.end()
 	return c.a.Close()
 }
 
@@ -135,18 +146,24 @@ func (c *Cache[V]) GetOrDefault(ctx context.Context, key string, def V) (V, erro
 // Set stores v under key for ttl: a positive duration, DefaultTTL for the cache's
 // default, or NoExpiration.
 func (c *Cache[V]) Set(ctx context.Context, key string, v V, ttl time.Duration) error {
+	_, err := c.set(ctx, key, v, ttl)
+	return err
+}
+
+// set is Set, returning the encoded value too (nil when encoding failed).
+func (c *Cache[V]) set(ctx context.Context, key string, v V, ttl time.Duration) ([]byte, error) {
 	full, err := c.fullKey(key)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if ttl, err = c.resolveTTL(ttl); err != nil {
-		return err
+		return nil, err
 	}
 	b, err := c.encode(key, v)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.a.Set(ctx, full, b, ttl)
+	return b, c.a.Set(ctx, full, b, ttl)
 }
 
 // Remove deletes keys and reports whether every distinct one existed. Removing no keys

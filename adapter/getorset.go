@@ -14,18 +14,42 @@ var ErrLoaderPanicked = errors.New("strata: GetOrSet loader panicked")
 
 // call is one GetOrSet load in progress, shared by every caller waiting for its key.
 type call[V any] struct {
-	done chan struct{} // closed when val and err are final
+	done chan struct{} // closed when val, enc and err are final
 	val  V
+	enc  []byte // val encoded by the cache's codec, when it could be: copies decode it
 	err  error
+}
+
+// result returns the call's value for one waiter: a copy of its own, so that no
+// waiter (nor the loader, which may keep what it returned) sees another's changes,
+// as with Get. It copies with c.clone when V can be deep-copied, and otherwise
+// decodes the bytes the value was stored as, which is what Get would return.
+func (c *Cache[V]) result(cl *call[V]) (V, error) {
+	switch {
+	case c.clone != nil:
+		return c.clone(cl.val), cl.err
+	case c.cloneOK || cl.enc == nil:
+		return cl.val, cl.err // assignment copies V, or nothing else can
+	}
+	v, err := c.codec.Unmarshal(cl.enc)
+	if err != nil {
+		return cl.val, cl.err // the codec cannot read its own output back: share rather than fail
+	}
+	return v, cl.err
 }
 
 // GetOrSet returns the value under key, or calls load, stores its result for ttl and
 // returns it. However many callers in this process wait for the same key, load runs
 // once (the flight is per Cache: two Caches over one adapter load separately). A
 // waiter whose ctx ends returns its ctx error at once; the shared load goes on
-// (bounded by Options.LoadTimeout) for the others. A loader error is returned to every
-// waiter and not cached; a loader panic becomes ErrLoaderPanicked. If the loaded value
-// cannot be stored, GetOrSet returns it together with the store error.
+// (bounded by Options.LoadTimeout) for the others. Each waiter gets a copy of its own
+// of the loaded value, as from Get. A loader error is returned to every waiter and not
+// cached; a loader panic becomes ErrLoaderPanicked. If the loaded value cannot be
+// stored, GetOrSet returns it together with the store error.
+//
+// Close cancels the context of the loads in flight (its cause is ErrClosed) and
+// their waiters return ErrClosed at once; a loader that ignores its ctx runs on until
+// it returns, and its value is then dropped.
 //
 // Without Options.LoadTimeout a loader that never returns holds its key's flight
 // forever, so callers without a deadline would wait forever too: give loaders a bound.
@@ -52,14 +76,23 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 	c.mu.Unlock()
 	if !loading {
 		// The load runs in its own goroutine, detached from this caller's
-		// cancellation, so no single waiter can cancel it for the others.
-		go c.load(context.WithoutCancel(ctx), key, full, ttl, load, cl)
+		// cancellation, so no single waiter can cancel it for the others; Close
+		// cancels it.
+		lctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+		stop := context.AfterFunc(c.life, func() { cancel(ErrClosed) })
+		go func() {
+			defer cancel(nil)
+			defer stop()
+			c.load(lctx, key, full, ttl, load, cl)
+		}()
 	}
 	select {
 	case <-cl.done:
-		return cl.val, cl.err
+		return c.result(cl)
 	case <-ctx.Done():
 		return zero, CheckContext(ctx)
+	case <-c.life.Done():
+		return zero, ErrClosed
 	}
 }
 
@@ -96,5 +129,5 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		return
 	}
 	cl.val = v
-	cl.err = c.Set(ctx, key, v, ttl)
+	cl.enc, cl.err = c.set(ctx, key, v, ttl)
 }
