@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,12 @@ type Options struct {
 	// turns it on unless the URL says autopipeline=false. See autopipe.go for the
 	// details.
 	AutoPipeline bool
+
+	// Logger receives the adapter's events (a subscription lost and restored, a
+	// Cluster topology reload) and go-redis's own log lines (see the package doc),
+	// with the client's passwords removed. nil discards them: nothing is ever
+	// written to stderr.
+	Logger *slog.Logger
 }
 
 // DefaultChannelPrefix starts the default invalidation channel name, which is
@@ -96,6 +103,8 @@ type Adapter struct {
 	subs   map[*subscription]struct{}
 
 	autoPipe *autoPipe // nil unless Options.AutoPipeline
+
+	log *slog.Logger // Options.Logger, redacted; nil: no events
 }
 
 // Compile-time checks of every capability the Adapter offers.
@@ -144,6 +153,8 @@ func newAdapter(client goredis.UniversalClient, opts *Options, owned bool) (*Ada
 	if opts.Grace == 0 {
 		a.graceMS = 0
 	}
+	a.log = redacted(opts.Logger, clientSecrets(client)...)
+	quietGoRedis(a.log)
 	if a.channel == "" {
 		a.channel = DefaultChannelPrefix + a.prefix
 	}

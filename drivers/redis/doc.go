@@ -157,4 +157,14 @@
 //
 // [ProviderSet] provides a *Adapter from a [URL]; [ClientProviderSet] wraps a client
 // the injector provides. Both return cleanups that close the adapter.
+//
+// # Logging
+//
+// The adapter writes nothing to stderr. Its events go to [Options.Logger] (nil
+// discards them), with the client's passwords removed. go-redis has one logger for
+// the whole process, which prints to stderr (a line per failed dial during an
+// outage); the first [New] or [Open] replaces it with one that passes go-redis's
+// lines, at debug level, to the Logger of the most recent adapter that has one, and
+// otherwise drops them. An application that wants go-redis's lines elsewhere calls
+// goredis.SetLogger after its first Open or New.
 package redis

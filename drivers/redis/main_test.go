@@ -16,8 +16,6 @@ import (
 var servers redistest.Shared
 
 func TestMain(m *testing.M) {
-	// go-redis logs every failed dial; the fault-injection tests cause many.
-	goredis.SetLogger(quietLogger{})
 	code := m.Run()
 	_ = servers.Close()
 	os.Exit(code)
@@ -94,7 +92,3 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-type quietLogger struct{}
-
-func (quietLogger) Printf(context.Context, string, ...any) {}
