@@ -5,12 +5,41 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
 // ErrLoaderPanicked is returned by GetOrSet to every waiter when the loader panicked.
 // The panic is recovered so the key can be loaded again by the next call.
 var ErrLoaderPanicked = errors.New("strata: GetOrSet loader panicked")
+
+// PanicError is the error GetOrSet returns when its loader panicked (or called
+// runtime.Goexit, in which case Value is nil). Its message is one line; the stack
+// is in Stack, for callers that log it: errors.As(err, &pe). It wraps
+// ErrLoaderPanicked, and the panic value when that is an error.
+type PanicError struct {
+	Key   string // the caller's key
+	Value any    // what the loader panicked with
+	Stack []byte // the loader goroutine's stack at the panic
+}
+
+// Error names the key and the panic value, on one line.
+func (e *PanicError) Error() string {
+	if e.Value == nil {
+		return fmt.Sprintf("%v on key %s: it called runtime.Goexit", ErrLoaderPanicked, QuoteKey(e.Key))
+	}
+	v := strings.ReplaceAll(fmt.Sprint(e.Value), "\n", `\n`)
+	return fmt.Sprintf("%v on key %s: %s", ErrLoaderPanicked, QuoteKey(e.Key), v)
+}
+
+// Unwrap returns ErrLoaderPanicked and, when the loader panicked with an error,
+// that error.
+func (e *PanicError) Unwrap() []error {
+	if err, ok := e.Value.(error); ok {
+		return []error{ErrLoaderPanicked, err}
+	}
+	return []error{ErrLoaderPanicked}
+}
 
 // call is one GetOrSet load in progress, shared by every caller waiting for its key.
 type call[V any] struct {
@@ -103,7 +132,7 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 			// !returned with no panic value: the loader called runtime.Goexit
 			// (t.FailNow, for one); waiters must not mistake that for a value.
 			var zero V
-			cl.val, cl.err = zero, fmt.Errorf("%w on key %s: %v\n%s", ErrLoaderPanicked, QuoteKey(key), r, debug.Stack())
+			cl.val, cl.err = zero, &PanicError{Key: key, Value: r, Stack: debug.Stack()}
 		}
 		c.mu.Lock()
 		delete(c.flight, full)

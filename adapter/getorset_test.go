@@ -3,6 +3,7 @@ package adapter_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -116,5 +117,23 @@ func TestCloseCancelsLoadsInFlight(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the waiter did not return after Close")
+	}
+}
+
+// TestLoaderPanicIsOneLine: a panic's error message is one line naming the key
+// and the value; the stack is there for whoever wants it.
+func TestLoaderPanicIsOneLine(t *testing.T) {
+	c := adapter.New[string](newMemory(t), nil)
+	boom := errors.New("boom\nsecond line")
+	_, err := c.GetOrSet(context.Background(), "k", 0, func(context.Context) (string, error) { panic(boom) })
+	var pe *adapter.PanicError
+	if !errors.As(err, &pe) || !errors.Is(err, adapter.ErrLoaderPanicked) || !errors.Is(err, boom) {
+		t.Fatalf("GetOrSet = %v; want a *PanicError wrapping ErrLoaderPanicked and the panic's error", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, `"k"`) || !strings.Contains(msg, "boom") {
+		t.Fatalf("message %q: want one line naming the key and the panic", msg)
+	}
+	if !strings.Contains(string(pe.Stack), "TestLoaderPanicIsOneLine") {
+		t.Fatalf("Stack does not show the loader: %s", pe.Stack)
 	}
 }
