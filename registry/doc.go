@@ -8,5 +8,27 @@
 //	layered://?l1=memory%3A%2F%2F&l2=redis%3A%2F%2Fhost%3A6379%2F0
 //
 // Unknown schemes and unknown query parameters are errors, and passwords never appear
-// in errors or logs.
+// in errors or logs, nor in a Config printed, logged or marshalled.
+//
+// # Passwords in URLs
+//
+// ParseURL finds the user info by the URL's structure, before net/url reads the
+// rest: it is everything between "://" and the last '@' before the first '?' or '#'.
+// So a password may hold '/', '@', ':', '%', spaces, '&', '=', '+', ';' or non-ASCII
+// text as they are (as generated base64 passwords do), or percent-encoded (a '%'
+// followed by two hex digits is always an escape). Only '?' and '#' cannot be told
+// apart from the start of the query or of a fragment: a URL whose password holds
+// them unescaped is refused with ErrPasswordEncoding, asking to percent-encode them
+// ('?' as %3F, '#' as %23; url.UserPassword encodes a password for a URL). Cache URLs
+// have no fragment. An '@' in a path must be written %40.
+//
+// A child URL given as a parameter value (layered's l2=) is best escaped with
+// url.QueryEscape. Written as is, it is taken exactly as written (Params.URL), so
+// its password must not hold '&' or ';' or a '%' that starts no escape, which mean
+// something in the outer URL's query; Strata then refuses the URL without naming
+// the pieces.
+//
+// Errors and Redact hide passwords by the same structure. Scrub, the second line of
+// defence for drivers, replaces only whole occurrences of secrets of three or more
+// characters, so that it never garbles ordinary words.
 package registry

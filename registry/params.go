@@ -14,13 +14,19 @@ import (
 // such as "grcae=30s" is an error rather than silently ignored.
 type Params struct {
 	q     url.Values
+	raw   string // the query as written
 	known []string
 	err   error
 }
 
-// NewParams reads u's query.
+// NewParams reads u's query. A malformed query (a ';', or a '%' not followed by two
+// hex digits) is an error Done reports, rather than parameters silently dropped.
 func NewParams(u *url.URL) *Params {
-	return &Params{q: u.Query()}
+	p := &Params{q: u.Query(), raw: u.RawQuery}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		p.err = fmt.Errorf("strata: the URL has a %w", errMalformedQuery)
+	}
+	return p
 }
 
 func (p *Params) take(name string) (string, bool) {
@@ -47,6 +53,25 @@ func (p *Params) String(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// URL returns parameter name holding a child URL (such as layered's l1= and l2=),
+// or def. The child may be escaped (url.QueryEscape) or written as is: a value
+// whose text holds "://" was not escaped, and is taken exactly as written, so that
+// a '+' in it stands for itself (as in "redis+cluster://" or a password) rather
+// than for a space, and its own escapes (a password's %3F) are left to its parser.
+func (p *Params) URL(name, def string) string {
+	v, ok := p.take(name)
+	if !ok {
+		return def
+	}
+	for _, pair := range strings.Split(p.raw, "&") {
+		key, value, _ := strings.Cut(pair, "=")
+		if queryUnescapeLenient(key) == name && strings.Contains(value, "://") {
+			v = value // the last one wins, as in take
+		}
+	}
+	return v
 }
 
 // Duration returns parameter name parsed by time.ParseDuration ("30s", "1m"), or def.
@@ -114,19 +139,50 @@ func (p *Params) Done() error {
 		return p.err
 	}
 	var unknown []string
+	hidden := 0
 	for name := range p.q {
-		if !slices.Contains(p.known, name) {
+		switch {
+		case slices.Contains(p.known, name):
+		case p.mayBeSecret(name):
+			hidden++
+		default:
 			unknown = append(unknown, name)
 		}
 	}
-	if len(unknown) == 0 {
+	if len(unknown) == 0 && hidden == 0 {
 		return nil
 	}
 	slices.Sort(unknown)
+	if hidden > 0 {
+		unknown = append(unknown, fmt.Sprintf("%d not shown: they look like parts of a password or child URL "+
+			"holding an unescaped '&'; percent-encode it as %%26, and escape child URLs with url.QueryEscape", hidden))
+	}
 	known := slices.Clone(p.known)
 	slices.Sort(known)
 	return fmt.Errorf("strata: unknown URL parameter(s) %s: accepted are %s",
 		strings.Join(unknown, ", "), strings.Join(slices.Compact(known), ", "))
+}
+
+// mayBeSecret reports whether the unknown parameter name is likely a piece of a
+// secret cut off at an unescaped '&', and so must not be named in an error: a bare
+// word without '=' (password=Qz7&Vk2), or a name or value holding an '@' or "://"
+// (l2=redis://u:Qz7&Vk2@host).
+func (p *Params) mayBeSecret(name string) bool {
+	if strings.ContainsAny(name, "@") || strings.Contains(name, "://") {
+		return true
+	}
+	for _, v := range p.q[name] {
+		if strings.ContainsAny(v, "@") || strings.Contains(v, "://") {
+			return true
+		}
+	}
+	for _, pair := range strings.Split(p.raw, "&") {
+		key, _, hasValue := strings.Cut(pair, "=")
+		if queryUnescapeLenient(key) == name && !hasValue {
+			return true
+		}
+	}
+	return false
 }
 
 var sizeUnits = []struct {

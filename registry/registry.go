@@ -72,7 +72,9 @@ func Open(ctx context.Context, rawURL string) (adapter.Adapter, error) {
 	}
 	a, err := f(ctx, u)
 	if err != nil {
-		return nil, scrub(fmt.Errorf("strata: open %s: %w", Redact(rawURL), err), u)
+		// Scrub only the driver's words: Strata's own are built from redacted text,
+		// and a secret that happens to equal one of them must not garble them.
+		return nil, fmt.Errorf("strata: open %s: %w", Redact(rawURL), Scrub(err, Secrets(u)...))
 	}
 	return a, nil
 }

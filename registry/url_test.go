@@ -11,11 +11,21 @@ func TestRedactHidesPasswords(t *testing.T) {
 	cases := map[string]string{
 		"redis://user:s3cret@host:6379/0":    "redis://user:xxxxx@host:6379/0",
 		"redis://host:6379/0":                "redis://host:6379/0",
-		"redis://u:s3cret@ho st:bad/0":       "redis://xxxxx@ho st:bad/0",
-		"redis://u:s3cret@host:99999x/0?a=b": "redis://xxxxx@host:99999x/0?a=b",
+		"redis://u:s3cret@ho st:bad/0":       "redis://u:xxxxx@ho st:bad/0",
+		"redis://u:s3cret@host:99999x/0?a=b": "redis://u:xxxxx@host:99999x/0?a=b",
 		"redis://host/0?password=s3cret":     "redis://host/0?password=xxxxx",
-		"redis://host/0?db_token=s3cret&a=1": "redis://host/0?a=1&db_token=xxxxx",
+		"redis://host/0?db_token=s3cret&a=1": "redis://host/0?db_token=xxxxx&a=1", // order kept
 		"redis:u:s3cret@h":                   "(unparseable URL with credentials)",
+		// Found by structure: the user info ends at the last '@' before '?' or '#'.
+		"redis://u:s3/cr@et@host:6379/0?prefix=a@b":                 "redis://u:xxxxx@host:6379/0?prefix=a@b",
+		"redis://u:s3cret?x@host:6379/0":                            "redis://xxxxx@host:6379/0",
+		"redis://host/0?password=s3&cret&a=1":                       "redis://host/0?password=xxxxx&a=1",
+		"redis://host/0?password=s3cret#more":                       "redis://host/0?password=xxxxx#xxxxx",
+		"redis+sentinel://h/m?sentinel_auth=true":                   "redis+sentinel://h/m?sentinel_auth=true",
+		"layered://?l1=memory://&l2=redis://u:s3cret@h:1/0":         "layered://?l1=memory://&l2=redis://u:xxxxx@h:1/0",
+		"layered://?l1=memory://&l2=redis://u:s3&cret@h:1/0":        "layered://?l1=memory://&l2=redis://u:xxxxx@h:1/0",
+		"layered://?l2=redis%3A%2F%2Fu%3As3cret%40h%3A1%2F0&a=1":    "layered://?l2=redis%3A%2F%2Fu%3Axxxxx%40h%3A1%2F0&a=1",
+		"layered://?l2=redis%3A%2F%2Fh%3A1%2F0%3Fpassword%3Ds3cret": "layered://?l2=redis%3A%2F%2Fh%3A1%2F0%3Fpassword%3Dxxxxx",
 	}
 	for in, want := range cases {
 		if got := registry.Redact(in); got != want {

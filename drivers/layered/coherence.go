@@ -2,9 +2,11 @@ package layered
 
 import (
 	"context"
+	"errors"
 	"hash/maphash"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -262,7 +264,12 @@ func (a *Adapter) flushL1(clear bool, healthy *bool, only *uint64) bool {
 }
 
 // invalidate is the subscription's onInvalidate: another process changed keys.
+// Another process's probes (published by New and after resets) change nothing and
+// are not reported to OnInvalidate.
 func (a *Adapter) invalidate(keys []string) {
+	if slices.ContainsFunc(keys, isProbe) {
+		keys = slices.DeleteFunc(slices.Clone(keys), isProbe)
+	}
 	valid := keys[:0:0]
 	for _, k := range keys {
 		switch {
@@ -281,10 +288,12 @@ func (a *Adapter) invalidate(keys []string) {
 		_, _ = a.l1.Remove(context.Background(), valid...)
 		a.unlockStripes(idx)
 	}
-	if a.onInvalidate != nil {
+	if a.onInvalidate != nil && len(keys) > 0 {
 		a.onInvalidate(keys)
 	}
 }
+
+func isProbe(key string) bool { return strings.HasPrefix(key, probeKeyPrefix) }
 
 // reset is the subscription's onReset: invalidations may have been missed. L1 stops
 // being served (and is emptied, unless it is kept as a stale fallback) until the
@@ -308,13 +317,20 @@ func (a *Adapter) l2Failed(ctx context.Context, err error) {
 	a.reset()
 }
 
-// writeFailed is called after a write of keys failed in L2 with err. The write may
-// still have been applied (a timeout, a cancelled ctx), so its invalidation is
-// published in the background, best effort: other processes drop a key that did not
-// change, rather than keep one that did.
+// writeFailed is called after a write of keys failed in L2 with err. Whether L2 is
+// failing (l2Failed) and whether the write changed anything are separate questions:
+// an outage or the caller's ctx ending may hide a write that was applied, and a
+// batch that is not a transaction (SetMany) may have stored some items before a
+// reply about another one. So unless err says nothing was attempted (a miss, an
+// invalid key or TTL, a closed adapter), the invalidation is published in the
+// background, best effort: other processes drop a key that did not change, rather
+// than keep one that did.
 func (a *Adapter) writeFailed(ctx context.Context, err error, keys ...string) {
 	a.l2Failed(ctx, err)
-	if failure(ctx, err) || ctx.Err() != nil {
-		a.queueRepair(keys)
+	for _, e := range [...]error{adapter.ErrNotFound, adapter.ErrInvalidKey, adapter.ErrInvalidTTL, adapter.ErrClosed} {
+		if errors.Is(err, e) {
+			return
+		}
 	}
+	a.queueRepair(keys)
 }

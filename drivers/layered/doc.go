@@ -23,6 +23,8 @@
 //	l1           the in-process layer's URL, escaped. Default memory://.
 //	l1_ttl       Options.L1TTL: a duration such as 30s. Default 1m.
 //	serve_stale  Options.ServeStaleOnL2Error: true or false. Default false.
+//	liveness     Options.Liveness: a duration. Default l1_ttl/4, at most 2s, at least 100ms.
+//	invalidation false sets Options.NoInvalidation (no pub/sub). Default true.
 //
 // A layered URL has no user, host or path, and unknown parameters are errors. If L2
 // cannot be opened, the L1 already opened is closed. Errors never contain the
@@ -50,14 +52,18 @@
 // is then published in the background, best effort. UpdateTimeout always goes to L2,
 // which holds the grace window (a key that expired less than L2's grace ago is
 // revived there), and refreshes L1 with the value L2 returns. A write that succeeded
-// in L2 but could not be published returns an error wrapping ErrPublish; the
-// adapter keeps trying to publish it. Clear empties L2's namespace and L1, and makes
+// in L2 but could not be announced returns an error wrapping ErrNotAnnounced and the
+// cause: the value is stored, and the adapter keeps trying to announce it. Clear empties L2's namespace and L1, and makes
 // other layered adapters on the same channel empty their L1.
 //
 // # Coherence
 //
 // When L2 implements adapter.Invalidator (drivers/redis, over pub/sub), New
-// subscribes, and every write is published after it reached L2. Each process drops
+// subscribes and publishes a probe, and every write is published after it reached
+// L2. If L2 refuses either (a Redis 7 user has no channel unless an ACL rule grants
+// one), New fails with an error naming the rule to add (&<channel> or allchannels).
+// Options.NoInvalidation (invalidation=false) instead runs without pub/sub, as over
+// an L2 without Invalidator: a degraded mode in which L1TTL alone bounds staleness. Each process drops
 // the published keys from its L1 as the message arrives; its own writes are not
 // echoed back to it. A write returns once Redis has accepted the publication, and
 // the drop elsewhere follows one pub/sub hop later: tens of microseconds on one
@@ -85,6 +91,12 @@
 // has been delivered, this process never returns from L1 a value that L2 no longer
 // has (for instance after a restart of Redis without persistence).
 //
+// A connection can also go silent without closing (a partition, a stalled proxy):
+// no message arrives, and no error either. Over drivers/redis the subscription
+// pings Redis when it has heard nothing for half of Options.Liveness and resets if
+// the answer does not come within the other half, so such a silence stops L1 from
+// being served after about Liveness, not L1TTL.
+//
 // Without an Invalidator on L2, nothing tells a process that another one changed a
 // key: L1TTL alone bounds how stale its L1 can be. Use a short L1TTL, or an L2 that
 // is an Invalidator, when several processes share L2.
@@ -95,17 +107,23 @@
 // # When L2 fails
 //
 // L2 is known to be failing from the moment the subscription resets or an L2 call
-// returns an error that is not an answer about the request (a miss, an invalid key
-// or TTL, an undecodable value, the caller's own cancelled context), until the
-// confirmation above (for an L2 without Invalidator: a successful Ping). Meanwhile
-// Healthy reports false and every read bypasses L1 and goes to L2:
+// returns an outage, an error wrapping adapter.ErrUnavailable (drivers/redis wraps
+// refused, reset and timed-out connections and a server loading or without master),
+// until the confirmation above (for an L2 without Invalidator: a successful Ping).
+// Meanwhile Healthy reports false and every read bypasses L1 and goes to L2:
 //
 //   - by default, L2's error is returned; L1 is never served while L2 is failing;
 //   - with Options.ServeStaleOnL2Error (serve_stale=true), L1 keeps its entries on
-//     reset and, when L2 returns an error, a read returns L1's copy if it has one
-//     (GetMany: if it has every key L2 was asked for), and L2's error otherwise.
-//     Those copies may be stale: invalidations may have been missed. Reads that L2
-//     answers are returned as usual, and a miss in L2 drops the key's copy.
+//     reset and, when L2 returns an outage (or the caller's deadline passes), a
+//     read returns L1's copy if it has one (GetMany: if it has every key L2 was
+//     asked for), and L2's error otherwise. Those copies may be stale:
+//     invalidations may have been missed. Reads that L2 answers are returned as
+//     usual, and a miss in L2 drops the key's copy.
+//
+// Any other error is the answer to that one request (a miss, an invalid key or TTL,
+// an undecodable value, WRONGTYPE, NOPERM, the caller's own context ending): it is
+// returned as it is (by GetMany too, when L2's batch reports it), never answered
+// from L1, and L1 stays served for every other key.
 //
 // Writes always return L2's error. When L2 is back and confirmed, L1 is emptied and
 // served again. A background goroutine per adapter probes L2 (backing off from 20ms

@@ -13,8 +13,9 @@ import (
 	"github.com/stratacache/strata/drivers/memory"
 )
 
-// errDown is what a failing fake L2 returns, as a Redis that went away would.
-var errDown = errors.New("fake L2: connection refused")
+// errDown is what a failing fake L2 returns, as a Redis that went away would: an
+// outage, wrapping adapter.ErrUnavailable.
+var errDown = fmt.Errorf("fake L2: connection refused: %w", adapter.ErrUnavailable)
 
 // bus is an in-process pub/sub standing in for Redis's: every busL2 on it shares one
 // memory store (the "server") and receives the others' publications synchronously.

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/stratacache/strata/adapter"
-	"github.com/stratacache/strata/drivers/memory"
 )
 
 // Compile-time checks of the capabilities the adapter offers.
@@ -29,12 +28,20 @@ var (
 // DefaultL1TTL is how long L1 keeps an entry at most when Options.L1TTL is zero.
 const DefaultL1TTL = time.Minute
 
-// ErrPublish is wrapped by the error a write returns when the write reached L2 (and
-// this process's L1) but its invalidation could not be published, so other processes
-// may keep serving the previous value from their L1 until it expires (at most L1TTL).
-// The adapter keeps retrying the announcement in the background. The error also wraps
-// the Invalidator's own error.
-var ErrPublish = errors.New("strata/layered: the write reached L2 but its invalidation could not be published")
+// DefaultLiveness caps the default of Options.Liveness.
+const DefaultLiveness = 2 * time.Second
+
+// minDefaultLiveness is the floor of the default Liveness derived from a short L1TTL.
+const minDefaultLiveness = 100 * time.Millisecond
+
+// ErrNotAnnounced is wrapped by the error a write returns when the write succeeded:
+// the value IS stored in L2 (and in this process's L1), but the announcement that
+// makes other processes drop their L1 copies could not be published. Until it is,
+// other processes may keep serving their previous copy, at most until it expires
+// from their L1 (L1TTL). The adapter keeps retrying the announcement in the
+// background; do not retry the write for it. The error also wraps the
+// Invalidator's own error (the cause).
+var ErrNotAnnounced = errors.New("strata/layered: the value is stored in L2, but its invalidation could not be announced to other processes")
 
 // errClosed is what every call returns after Close.
 var errClosed = fmt.Errorf("%w (strata/layered)", adapter.ErrClosed)
@@ -56,16 +63,35 @@ type Options struct {
 	// errors either way.
 	ServeStaleOnL2Error bool
 
+	// Liveness bounds how long a subscription to invalidations may stay silent
+	// before the adapter notices: a network that stopped delivering without
+	// closing the connection would otherwise let L1 serve values other processes
+	// overwrote until L1TTL. When the subscription hears nothing for about this
+	// long (it pings Redis halfway), L1 stops being served until a probe proves
+	// the subscription delivers again. It applies when L2 is drivers/redis; other
+	// Invalidators notice lost connections by their own means. 0 means L1TTL/4,
+	// at most DefaultLiveness (2s) and at least 100ms.
+	Liveness time.Duration
+
+	// NoInvalidation runs without pub/sub even when L2 is an adapter.Invalidator:
+	// writes are not announced and nothing is subscribed, so another process's
+	// write reaches this process's L1 only when the entry expires (L1TTL bounds
+	// the staleness, as for an L2 without Invalidator). It is the degraded mode
+	// for a Redis user that may not use the invalidation channel; New otherwise
+	// fails for such a user.
+	NoInvalidation bool
+
 	// OnInvalidate, when set, is called with the keys another process changed, after
 	// they have been dropped from L1. It runs on the subscription's goroutine: keep
 	// it quick and do not call the Adapter from it. Meant for metrics and tests.
 	OnInvalidate func(keys []string)
 
 	// OnReset, when set, is called after the adapter stopped serving L1 because
-	// invalidations may have been missed (the Invalidator's onReset: a lost
-	// connection, a restarted server) or L2 returned an error. L1 is served again
-	// once L2 is healthy; see Adapter.Healthy. It may run on the subscription's
-	// goroutine or on a caller's: keep it quick and do not call the Adapter from it.
+	// invalidations may have been missed (the Invalidator's onReset: a lost or
+	// silent connection, a restarted server) or L2 returned an outage
+	// (adapter.ErrUnavailable). L1 is served again once L2 is healthy; see
+	// Adapter.Healthy. It may run on the subscription's goroutine or on a caller's:
+	// keep it quick and do not call the Adapter from it.
 	OnReset func()
 }
 
@@ -108,8 +134,11 @@ type Adapter struct {
 	l2many ManyTTLReader
 	inv    adapter.Invalidator
 	allSub allSubscriber // set when inv also delivers own messages (drivers/redis)
+	// liveSub is set when inv's subscription takes a liveness bound (drivers/redis)
+	liveSub livenessSubscriber
 
 	l1TTL        time.Duration
+	liveness     time.Duration
 	serveStale   bool
 	onInvalidate func([]string)
 	onReset      func()
@@ -148,12 +177,15 @@ type Adapter struct {
 //
 // l1 must implement adapter.Clearer (drivers/memory does) so that it can be emptied
 // when invalidations may have been missed. When l2 implements adapter.Invalidator,
-// New subscribes to it before returning; if that fails, New still succeeds but the
-// adapter starts with L1 bypassed and keeps trying in the background (Healthy
-// reports false until then). Each layered adapter needs its own l2 instance: an
-// Invalidator does not deliver an instance's own publications back to it, so two
-// layered adapters sharing one l2 would not see each other's writes. If New returns
-// an error, l1 and l2 remain the caller's.
+// New subscribes to it and publishes a probe before returning. If L2 refuses either
+// (a Redis user without the invalidation channel: NOPERM), New fails with L2's
+// error, which names the ACL rule to add; Options.NoInvalidation runs without
+// pub/sub instead. If L2 is unavailable (adapter.ErrUnavailable), New still
+// succeeds but the adapter starts with L1 bypassed and keeps trying in the
+// background (Healthy reports false until then). Each layered adapter needs its
+// own l2 instance: an Invalidator does not deliver an instance's own publications
+// back to it, so two layered adapters sharing one l2 would not see each other's
+// writes. If New returns an error, l1 and l2 remain the caller's.
 func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 	if l1 == nil || l2 == nil {
 		return nil, errors.New("strata/layered: New needs an L1 and an L2 adapter, got nil")
@@ -171,6 +203,12 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 	case o.L1TTL == 0:
 		o.L1TTL = DefaultL1TTL
 	}
+	switch {
+	case o.Liveness < 0:
+		return nil, fmt.Errorf("strata/layered: Options.Liveness is %v; want 0 (the default) or a positive duration", o.Liveness)
+	case o.Liveness == 0:
+		o.Liveness = min(DefaultLiveness, max(o.L1TTL/4, minDefaultLiveness))
+	}
 	l1c, ok := l1.(adapter.Clearer)
 	if !ok {
 		return nil, fmt.Errorf("strata/layered: L1 (%T) must implement adapter.Clearer so it can be emptied when invalidations may have been missed", l1)
@@ -180,6 +218,7 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 		l1c:          l1c,
 		l2:           l2,
 		l1TTL:        o.L1TTL,
+		liveness:     o.Liveness,
 		serveStale:   o.ServeStaleOnL2Error,
 		onInvalidate: o.OnInvalidate,
 		onReset:      o.OnReset,
@@ -198,9 +237,12 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 	a.l2c, _ = l2.(adapter.Clearer)
 	a.l2ttl, _ = l2.(adapter.TTLReader)
 	a.l2many, _ = l2.(ManyTTLReader)
-	a.inv, _ = l2.(adapter.Invalidator)
+	if !o.NoInvalidation {
+		a.inv, _ = l2.(adapter.Invalidator)
+	}
 	if a.inv != nil {
 		a.allSub, _ = l2.(allSubscriber)
+		a.liveSub, _ = l2.(livenessSubscriber)
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
@@ -209,16 +251,9 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 
 	a.healthy.Store(true)
 	if a.inv != nil {
-		ctx, cancel := context.WithTimeout(a.ctx, subscribeTimeout)
-		err := a.subscribe(ctx)
-		cancel()
-		if err != nil {
-			if errors.Is(err, adapter.ErrClosed) {
-				a.cancel()
-				return nil, fmt.Errorf("strata/layered: subscribe to L2's invalidations: %w", err)
-			}
-			// Start bypassed; the supervisor subscribes and probes.
-			a.healthy.Store(false)
+		if err := a.startCoherence(); err != nil {
+			a.cancel()
+			return nil, err
 		}
 	}
 	go a.supervise()
@@ -254,13 +289,7 @@ func (a *Adapter) Close() error {
 	a.cancel()
 	close(a.quit)
 	<-a.done
-	a.subMu.Lock()
-	stop := a.stop
-	a.stop = nil
-	a.subMu.Unlock()
-	if stop != nil {
-		stop()
-	}
+	a.unsubscribe()
 	err2 := a.l2.Close()
 	err1 := a.l1.Close()
 	if err2 != nil {
@@ -296,19 +325,13 @@ func (a *Adapter) l1TTLFor(rem, elapsed time.Duration) time.Duration {
 }
 
 // failure reports whether err, returned by L2 for a call made with ctx, means L2 is
-// failing, as opposed to an answer about the request (a miss, a bad key or TTL, an
-// undecodable value, a value too large) or the end of the caller's ctx.
+// failing: it wraps adapter.ErrUnavailable (a refused, reset or timed-out
+// connection, a server that is loading or has no master), and the caller's ctx has
+// not ended. Anything else is an answer about the request (a miss, a bad key or
+// TTL, an undecodable or too large value, WRONGTYPE, NOPERM, a protocol error) and
+// says nothing about L2 as a whole: resetting on it would let one odd key empty L1
+// and start probes on every read. (An L2 that does not wrap its outages with
+// ErrUnavailable is seen failing only through its Invalidator's resets.)
 func failure(ctx context.Context, err error) bool {
-	if err == nil || ctx.Err() != nil {
-		return false
-	}
-	for _, e := range [...]error{
-		adapter.ErrNotFound, adapter.ErrInvalidKey, adapter.ErrInvalidTTL, adapter.ErrCodec,
-		adapter.ErrClosed, memory.ErrTooLarge, context.Canceled, context.DeadlineExceeded,
-	} {
-		if errors.Is(err, e) {
-			return false
-		}
-	}
-	return true
+	return err != nil && ctx.Err() == nil && errors.Is(err, adapter.ErrUnavailable)
 }

@@ -529,7 +529,7 @@ func TestResetEmptiesL1AndBypassesItUntilConfirmed(t *testing.T) {
 	if _, ok := inL1(t, p.mem, "k"); !ok {
 		t.Error("L1 not back-filled after the recovery")
 	}
-	if p.bl2.published.Load() < 2 {
+	if p.bl2.published.Load() < 3 { // New's probe, the Set, and recovery probes
 		t.Errorf("%d publications: no probe was sent", p.bl2.published.Load())
 	}
 }
@@ -546,7 +546,7 @@ func TestPublishFailureIsReportedAndRepaired(t *testing.T) {
 	}
 	writer.bl2.pubFails.Store(true)
 	err := writer.Set(ctx, "k", []byte("v2"), time.Hour)
-	if !errors.Is(err, ErrPublish) || !errors.Is(err, errDown) {
+	if !errors.Is(err, ErrNotAnnounced) || !errors.Is(err, errDown) {
 		t.Fatalf("Set with a failing Publish = %v", err)
 	}
 	if v, _ := inL1(t, b.store, "k"); v != "v2" {
@@ -751,6 +751,9 @@ func TestWriteThroughOrder(t *testing.T) {
 	r := &recorder{}
 	bl2 := b.l2()
 	a := newLayered(t, recL1{newMem(t, nil), r}, recL2{bl2, r}, nil)
+	if got := r.take(); !slices.Equal(got, []string{"Publish"}) { // New's probe: may this adapter publish?
+		t.Errorf("New: calls %q, want one probe publication", got)
+	}
 	steps := []struct {
 		name  string
 		write func() error

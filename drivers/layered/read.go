@@ -166,7 +166,11 @@ func (a *Adapter) readFailed(ctx context.Context, key string, err error) ([]byte
 // remaining TTLs must be known (drivers/redis and drivers/memory do not: there, L1 is
 // filled by Get and by writes). If L2 fails, the error is returned; with
 // Options.ServeStaleOnL2Error, L1's copies are returned instead when L1 holds every
-// key L2 was asked for.
+// key L2 was asked for, if the error is an outage (as for Get). When L2's batch
+// reads some keys and names the others in an *adapter.BatchError (a WRONGTYPE
+// reply, say), GetMany returns the values it has with that error, each key's error
+// being what Get returns for it (with ServeStaleOnL2Error, a key whose error is an
+// outage is answered from L1 when L1 has it).
 func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if err := a.begin(ctx); err != nil {
 		return nil, err
@@ -214,15 +218,19 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 	}
 	if err != nil {
 		a.l2Failed(ctx, err)
-		if a.staleOK(ctx, err) {
-			if stale, e := a.l1GetMany(l1ctx(ctx), missing); e == nil && hasAll(stale, missing) {
-				for k, v := range stale {
-					out[k] = v
+		var be *adapter.BatchError
+		if !errors.As(err, &be) || vals == nil { // nothing was read
+			if a.staleOK(ctx, err) {
+				if stale, e := a.l1GetMany(l1ctx(ctx), missing); e == nil && hasAll(stale, missing) {
+					for k, v := range stale {
+						out[k] = v
+					}
+					return out, nil
 				}
-				return out, nil
 			}
+			return nil, err
 		}
-		return nil, err
+		err = a.staleBatch(ctx, err, be, out) // vals are valid; be names the other keys
 	}
 	for k, v := range vals {
 		out[k] = v
@@ -237,14 +245,42 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 			}
 		}
 	}
-	return out, nil
+	return out, err
+}
+
+// staleBatch handles a GetMany whose L2 batch read some keys and failed for those
+// be names (err wraps be). With Options.ServeStaleOnL2Error, a key whose own error
+// allows it (see staleOK) is answered with L1's copy, if L1 has one, in out. It
+// returns the error for the keys left: err itself if none was answered from L1.
+func (a *Adapter) staleBatch(ctx context.Context, err error, be *adapter.BatchError, out map[string][]byte) error {
+	if !a.serveStale {
+		return err
+	}
+	rest := make(map[string]error, len(be.Errs))
+	for k, e := range be.Errs {
+		if a.staleOK(ctx, e) {
+			if v, e1 := a.l1.Get(l1ctx(ctx), k); e1 == nil {
+				out[k] = v
+				continue
+			}
+		}
+		rest[k] = e
+	}
+	switch len(rest) {
+	case len(be.Errs):
+		return err
+	case 0:
+		return nil
+	}
+	return &adapter.BatchError{Errs: rest}
 }
 
 // staleOK reports whether a read that L2 answered with err may fall back to L1's
-// copy: with Options.ServeStaleOnL2Error, when err means L2 is failing, or when the
-// caller's deadline passed while L2 was already known to be failing (a hung L2
-// answers nothing before the deadline). A miss, a bad request or a cancelled ctx
-// never falls back.
+// copy: with Options.ServeStaleOnL2Error, when err means L2 is unavailable (see
+// failure), or when the caller's deadline passed while L2 was already known to be
+// failing (a hung L2 answers nothing before the deadline, and the driver reports
+// the deadline, not an outage). A miss, a reply about the request (WRONGTYPE,
+// NOPERM: L2 is up and said no) or a cancelled ctx never falls back.
 func (a *Adapter) staleOK(ctx context.Context, err error) bool {
 	if !a.serveStale {
 		return false
@@ -274,17 +310,30 @@ func (a *Adapter) l1GetMany(ctx context.Context, keys []string) (map[string][]by
 	return getEach(ctx, a.l1, keys)
 }
 
-// getEach is GetMany for an adapter without batches.
+// getEach is GetMany for an adapter without batches. As a Batcher's GetMany, it
+// returns what it could read and an *adapter.BatchError naming the keys it could
+// not; an outage, Close or the end of ctx fails the whole call, since every other
+// key would fail the same way.
 func getEach(ctx context.Context, ad adapter.Adapter, keys []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(keys))
+	var failed map[string]error
 	for _, k := range keys {
 		v, err := ad.Get(ctx, k)
 		switch {
 		case err == nil:
 			out[k] = v
-		case !errors.Is(err, adapter.ErrNotFound):
+		case errors.Is(err, adapter.ErrNotFound):
+		case errors.Is(err, adapter.ErrUnavailable) || errors.Is(err, adapter.ErrClosed) || ctx.Err() != nil:
 			return nil, err
+		default:
+			if failed == nil {
+				failed = make(map[string]error)
+			}
+			failed[k] = err
 		}
+	}
+	if failed != nil {
+		return out, &adapter.BatchError{Errs: failed}
 	}
 	return out, nil
 }

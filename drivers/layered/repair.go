@@ -11,7 +11,7 @@ import (
 // publish announces that keys changed, after a successful write. It uses its own
 // bounded context, detached from the caller's: once L2 has the new value, the
 // announcement matters more than the caller's deadline. On failure the keys are
-// queued to be re-published, and the error wraps ErrPublish.
+// queued to be re-published, and the error wraps ErrNotAnnounced and the cause.
 func (a *Adapter) publish(ctx context.Context, keys ...string) error {
 	if a.inv == nil || len(keys) == 0 {
 		return nil
@@ -29,7 +29,7 @@ func (a *Adapter) publish(ctx context.Context, keys ...string) error {
 	}
 	a.queueRepair(keys)
 	a.l2Failed(pctx, err)
-	return fmt.Errorf("%w: %w", ErrPublish, err)
+	return fmt.Errorf("%w: %w", ErrNotAnnounced, err)
 }
 
 // queueRepair remembers keys whose invalidation must be published, and wakes the

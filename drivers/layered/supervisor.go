@@ -3,6 +3,7 @@ package layered
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,53 @@ import (
 // The supervisor goroutine: the subscription, recovery probes after a reset or an
 // L2 failure, and the repair queue's retries.
 
+// livenessSubscriber is implemented by drivers/redis: SubscribeAll with a bound on
+// how long the subscription's connection may stay silent before it is presumed
+// dead and onReset is called (Options.Liveness).
+type livenessSubscriber interface {
+	SubscribeAllLiveness(ctx context.Context, liveness time.Duration, onInvalidate func(publisher string, keys []string), onReset func()) (stop func(), err error)
+}
+
+// startCoherence runs in New: it subscribes to L2's invalidations and publishes a
+// probe (a key nobody caches; other processes merely drop it), so that a Redis user
+// without the channel (NOPERM) fails New rather than every later write, with L1
+// bypassed for ever. An outage is no error: the adapter starts with L1 bypassed and
+// the supervisor subscribes and probes.
+func (a *Adapter) startCoherence() error {
+	ctx, cancel := context.WithTimeout(a.ctx, subscribeTimeout)
+	defer cancel()
+	err := a.subscribe(ctx)
+	op := "subscribe to"
+	if err == nil {
+		err = a.inv.Publish(ctx, a.probePfx+"open")
+		op = "publish on"
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, adapter.ErrClosed): // L2 was closed: New fails
+	case errors.Is(err, adapter.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		a.healthy.Store(false)
+		return nil
+	default: // L2 answered: it refuses
+		err = fmt.Errorf("%w; without it, open with invalidation=false (Options.NoInvalidation) to run without pub/sub, other processes' writes then reaching this L1 only as its entries expire (l1_ttl)", err)
+	}
+	a.unsubscribe()
+	return fmt.Errorf("strata/layered: %s L2's invalidation channel, which keeps every process's L1 coherent: %w", op, err)
+}
+
+// unsubscribe ends the subscription, if any.
+func (a *Adapter) unsubscribe() {
+	a.subMu.Lock()
+	stop := a.stop
+	a.stop = nil
+	a.subscribed.Store(false)
+	a.subMu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
 // subscribe starts the subscription to L2's invalidations, with ctx bounding the
 // wait for its confirmation.
 func (a *Adapter) subscribe(ctx context.Context) error {
@@ -22,13 +70,18 @@ func (a *Adapter) subscribe(ctx context.Context) error {
 	)
 	if a.allSub != nil {
 		self := a.allSub.InstanceID()
-		stop, err = a.allSub.SubscribeAll(ctx, func(publisher string, keys []string) {
+		onInvalidate := func(publisher string, keys []string) {
 			if publisher == self {
 				a.ownMessage(keys) // our own write or probe: no need to drop anything
 				return
 			}
 			a.invalidate(keys)
-		}, a.reset)
+		}
+		if a.liveSub != nil {
+			stop, err = a.liveSub.SubscribeAllLiveness(ctx, a.liveness, onInvalidate, a.reset)
+		} else {
+			stop, err = a.allSub.SubscribeAll(ctx, onInvalidate, a.reset)
+		}
 	} else {
 		stop, err = a.inv.Subscribe(ctx, a.invalidate, a.reset)
 	}

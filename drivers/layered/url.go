@@ -34,7 +34,7 @@ type URLOptions struct {
 	L1 string
 	// L2 is the shared layer's URL (l2=, required).
 	L2 string
-	// Options holds l1_ttl and serve_stale.
+	// Options holds l1_ttl, serve_stale, liveness and invalidation.
 	Options Options
 }
 
@@ -50,17 +50,23 @@ func ParseURL(u *url.URL) (*URLOptions, error) {
 	if !strings.EqualFold(u.Scheme, Scheme) {
 		return nil, fmt.Errorf("strata/layered: URL scheme is %q, want %q", u.Scheme, Scheme)
 	}
-	if u.Opaque != "" || u.User != nil || u.Host != "" || (u.Path != "" && u.Path != "/") || u.Fragment != "" {
-		return nil, errors.New("strata/layered: a layered URL has no user, host, path or fragment, only parameters: " +
+	if u.Fragment != "" || u.RawFragment != "" {
+		return nil, errors.New("strata/layered: a layered URL has no fragment: percent-encode a '#' in a child URL's password " +
+			"as %23, and escape the child URLs, e.g. layered://?l2=redis%3A%2F%2Fcache%3A6379%2F0")
+	}
+	if u.Opaque != "" || u.User != nil || u.Host != "" || (u.Path != "" && u.Path != "/") {
+		return nil, errors.New("strata/layered: a layered URL has no user, host or path, only parameters: " +
 			"use e.g. layered://?l1=memory%3A%2F%2F&l2=redis%3A%2F%2Fcache%3A6379%2F0&l1_ttl=30s (escape the child URLs)")
 	}
 	p := registry.NewParams(u)
 	o := &URLOptions{
-		L1: p.String("l1", DefaultL1URL),
-		L2: p.String("l2", ""),
+		L1: p.URL("l1", DefaultL1URL),
+		L2: p.URL("l2", ""),
 		Options: Options{
 			L1TTL:               p.Duration("l1_ttl", 0),
 			ServeStaleOnL2Error: p.Bool("serve_stale", false),
+			Liveness:            p.Duration("liveness", 0),
+			NoInvalidation:      !p.Bool("invalidation", true),
 		},
 	}
 	if err := p.Done(); err != nil {
@@ -94,12 +100,12 @@ func OpenURL(ctx context.Context, u *url.URL) (*Adapter, error) {
 func (o *URLOptions) Open(ctx context.Context) (*Adapter, error) {
 	l1, err := registry.Open(ctx, o.L1)
 	if err != nil {
-		return nil, o.scrub(fmt.Errorf("strata/layered: l1: %w", err))
+		return nil, fmt.Errorf("strata/layered: l1: %w", o.scrub(err))
 	}
 	l2, err := registry.Open(ctx, o.L2)
 	if err != nil {
 		_ = l1.Close()
-		return nil, o.scrub(fmt.Errorf("strata/layered: l2: %w", err))
+		return nil, fmt.Errorf("strata/layered: l2: %w", o.scrub(err))
 	}
 	a, err := New(l1, l2, &o.Options)
 	if err != nil {
@@ -111,13 +117,8 @@ func (o *URLOptions) Open(ctx context.Context) (*Adapter, error) {
 }
 
 // scrub hides the children's passwords in err's text, a second line of defence
-// behind the drivers' own care (registry.Open hides them in its own prefix).
+// behind the drivers' own care (registry.Open hides them in its own prefix). The
+// secrets are found by the children's structure, even where they do not parse.
 func (o *URLOptions) scrub(err error) error {
-	var secrets []string
-	for _, raw := range []string{o.L1, o.L2} {
-		if u, perr := url.Parse(raw); perr == nil {
-			secrets = append(secrets, registry.Secrets(u)...)
-		}
-	}
-	return registry.Scrub(err, secrets...)
+	return registry.Scrub(err, append(registry.URLSecrets(o.L1), registry.URLSecrets(o.L2)...)...)
 }

@@ -12,7 +12,8 @@ import (
 // Set stores value under key for ttl: in L2 first, then in L1 (for the shorter of
 // ttl and L1TTL), then it publishes the change when L2 is an adapter.Invalidator. If
 // L2 fails, its error is returned and key is dropped from L1, so L1 is never newer
-// than L2. If only the publication fails, the error wraps ErrPublish.
+// than L2. If only the announcement fails, the value is stored and the error wraps
+// ErrNotAnnounced.
 func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := a.begin(ctx); err != nil {
 		return err

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +33,7 @@ const (
 // Subscription health: after pingInterval without traffic the subscriber sends a
 // PING; if nothing arrives within another pingInterval the connection is presumed
 // dead (a silent network failure), dropped and re-established, with a reset.
+// SubscribeAllLiveness uses half its liveness instead.
 var (
 	pingInterval = 30 * time.Second
 	minBackoff   = 50 * time.Millisecond
@@ -100,9 +103,34 @@ func (a *Adapter) Publish(ctx context.Context, keys ...string) error {
 	// pipelines both of its round trips.
 	cmd := goredis.NewIntCmd(ctx, "publish", a.channel, encodeInvalidation(a.id, keys))
 	if err := a.process(ctx, cmd); err != nil {
-		return a.wrap(ctx, "PUBLISH "+a.channel, err)
+		return a.aclHint(a.wrap(ctx, "PUBLISH "+a.channel, err))
 	}
 	return nil
+}
+
+// aclHint adds to err, when it is the server's refusal of PUBLISH or SUBSCRIBE
+// (NOPERM), the ACL rules the user needs. Redis 7 gives users no channel unless a
+// rule grants one (acl-pubsub-default resetchannels), so a typical application user
+// ("~app:* +@all") may use its keys but not its invalidation channel.
+func (a *Adapter) aclHint(err error) error {
+	if !goredis.HasErrorPrefix(err, "NOPERM") {
+		return err
+	}
+	return fmt.Errorf("%w (grant the Redis user the invalidation channel with the ACL rule %s, or allchannels; and the commands +publish +subscribe if it lacks them)",
+		err, "&"+globEscape(a.channel))
+}
+
+// globEscape escapes the characters an ACL channel pattern (a glob) treats as special,
+// so that the pattern matches exactly s.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Subscribe calls onInvalidate with the keys other adapters publish on the channel
@@ -114,8 +142,10 @@ func (a *Adapter) Publish(ctx context.Context, keys ...string) error {
 // stop or Close from inside them (both wait for that goroutine).
 //
 // Subscribe returns once the server has confirmed the subscription, or with an
-// error if it cannot subscribe (or ctx ends first). ctx bounds only that wait;
-// stop ends the subscription and waits for its goroutine, as does Close.
+// error if it cannot subscribe (or ctx ends first). A refusal (NOPERM: the ACL user
+// lacks the channel) is returned at once, naming the ACL rule to add; Publish
+// reports it the same way. ctx bounds only that wait; stop ends the subscription
+// and waits for its goroutine, as does Close.
 func (a *Adapter) Subscribe(ctx context.Context, onInvalidate func(keys []string), onReset func()) (stop func(), err error) {
 	var deliver func([idLen]byte, []string)
 	if onInvalidate != nil {
@@ -125,17 +155,33 @@ func (a *Adapter) Subscribe(ctx context.Context, onInvalidate func(keys []string
 			}
 		}
 	}
-	return a.subscribe(ctx, deliver, onReset)
+	return a.subscribe(ctx, pingInterval, deliver, onReset)
 }
 
 // SubscribeAll is Subscribe without the filter: onInvalidate receives every
 // message, this Adapter's own included, with the publisher's InstanceID.
 func (a *Adapter) SubscribeAll(ctx context.Context, onInvalidate func(publisher string, keys []string), onReset func()) (stop func(), err error) {
+	return a.SubscribeAllLiveness(ctx, 2*pingInterval, onInvalidate, onReset)
+}
+
+// SubscribeAllLiveness is SubscribeAll with a bound on how long the subscription's
+// connection may stay silent unnoticed. Subscribe and SubscribeAll notice a network
+// that stopped delivering without closing the connection (a silent partition, a
+// stalled proxy) only after about a minute; here, after liveness/2 without traffic
+// the subscriber sends a PING, and if nothing arrives within another liveness/2 the
+// connection is presumed dead: onReset is called and the connection re-established.
+// A short liveness costs one PING per liveness/2 on an idle subscription, and a
+// server that pauses longer than liveness/2 (a slow command, a fork) causes a reset.
+// liveness must be positive.
+func (a *Adapter) SubscribeAllLiveness(ctx context.Context, liveness time.Duration, onInvalidate func(publisher string, keys []string), onReset func()) (stop func(), err error) {
+	if liveness <= 0 {
+		return nil, fmt.Errorf("strata/redis: SubscribeAllLiveness: liveness is %v; want a positive duration", liveness)
+	}
 	var deliver func([idLen]byte, []string)
 	if onInvalidate != nil {
 		deliver = func(id [idLen]byte, keys []string) { onInvalidate(hex.EncodeToString(id[:]), keys) }
 	}
-	return a.subscribe(ctx, deliver, onReset)
+	return a.subscribe(ctx, max(liveness/2, time.Millisecond), deliver, onReset)
 }
 
 // subscription is one Subscribe call's goroutine and connection.
@@ -143,6 +189,7 @@ type subscription struct {
 	a       *Adapter
 	deliver func([idLen]byte, []string)
 	onReset func()
+	ping    time.Duration // silence before a PING, and the wait for its answer
 
 	mu sync.Mutex
 	ps *goredis.PubSub
@@ -154,7 +201,7 @@ type subscription struct {
 	stopOnce sync.Once
 }
 
-func (a *Adapter) subscribe(ctx context.Context, deliver func([idLen]byte, []string), onReset func()) (func(), error) {
+func (a *Adapter) subscribe(ctx context.Context, ping time.Duration, deliver func([idLen]byte, []string), onReset func()) (func(), error) {
 	if a.closed.Load() {
 		return nil, adapter.ErrClosed
 	}
@@ -171,6 +218,7 @@ func (a *Adapter) subscribe(ctx context.Context, deliver func([idLen]byte, []str
 		a:       a,
 		deliver: deliver,
 		onReset: onReset,
+		ping:    ping,
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -194,7 +242,7 @@ func (a *Adapter) subscribe(ctx context.Context, deliver func([idLen]byte, []str
 			if errors.Is(err, errStopped) {
 				err = adapter.ErrClosed // Close ran while we waited
 			}
-			return nil, a.wrap(ctx, "SUBSCRIBE "+a.channel, err)
+			return nil, a.aclHint(a.wrap(ctx, "SUBSCRIBE "+a.channel, err))
 		}
 		return s.stop, nil
 	case <-ctx.Done():
@@ -271,7 +319,7 @@ func (s *subscription) run(ready chan<- error) {
 		}
 	}
 	for {
-		msg, err := s.pubsub().ReceiveTimeout(ctx, pingInterval)
+		msg, err := s.pubsub().ReceiveTimeout(ctx, s.ping)
 		if s.stopped() {
 			return
 		}

@@ -129,7 +129,8 @@ func Open(ctx context.Context, rawURL string) (*Adapter, error) {
 func OpenConfig(ctx context.Context, cfg *URLConfig) (*Adapter, error) {
 	a, err := openConfig(ctx, cfg)
 	if err != nil {
-		return nil, cfg.scrub(fmt.Errorf("strata/redis: open %s: %w", cfg, err))
+		// cfg's String is already redacted: scrub only the words of the error below.
+		return nil, fmt.Errorf("strata/redis: open %s: %w", cfg, cfg.scrub(err))
 	}
 	return a, nil
 }

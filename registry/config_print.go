@@ -1,0 +1,65 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+// How a Config is printed, logged and marshalled: always with its URL redacted
+// (Redact), so that writing out the effective configuration never writes the
+// password. Decoding is not affected: a Config decodes its fields as written.
+//
+// A struct that embeds Config (rather than holding it in a named field) inherits
+// these methods, and is then printed and marshalled as the Config alone: give the
+// field a name, e.g. Cache registry.Config.
+
+// configFields is Config without its methods, so that encoding it does not recurse.
+type configFields Config
+
+// redacted returns c's fields with the URL's secrets hidden.
+func (c Config) redacted() configFields {
+	f := configFields(c)
+	f.URL = Redact(c.URL)
+	return f
+}
+
+// MarshalJSON encodes c with its URL redacted: the password reads "xxxxx". Such
+// output decodes into a Config whose URL holds "xxxxx" as its password, so keep
+// the original configuration to open caches from.
+func (c Config) MarshalJSON() ([]byte, error) { return json.Marshal(c.redacted()) }
+
+// MarshalYAML is MarshalJSON for gopkg.in/yaml (v2 and v3), which call it.
+func (c Config) MarshalYAML() (any, error) { return c.redacted(), nil }
+
+// LogValue logs c as a group with its URL redacted (log/slog).
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("url", Redact(c.URL)),
+		slog.String("prefix", c.Prefix),
+		slog.Duration("default_ttl", c.DefaultTTL),
+		slog.String("serializer", c.Serializer))
+}
+
+// GoString is the %#v form of c, with its URL redacted.
+func (c Config) GoString() string {
+	return fmt.Sprintf("registry.Config{URL:%q, Prefix:%q, DefaultTTL:%d, Serializer:%q}",
+		Redact(c.URL), c.Prefix, int64(c.DefaultTTL), c.Serializer)
+}
+
+// Format prints c with its URL redacted for every verb: String for %v, %+v, %s,
+// %q, %x and %X, GoString for %#v, and a bad-verb notice holding String for the
+// others (fmt would otherwise print the fields, URL and all, for e.g. %d).
+func (c Config) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v', 's', 'q', 'x', 'X':
+		if verb == 'v' && f.Flag('#') {
+			_, _ = io.WriteString(f, c.GoString())
+			return
+		}
+		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
+	default:
+		_, _ = fmt.Fprintf(f, "%%!%c(%s)", verb, c.String())
+	}
+}
