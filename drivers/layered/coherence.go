@@ -298,9 +298,20 @@ func isProbe(key string) bool { return strings.HasPrefix(key, probeKeyPrefix) }
 // reset is the subscription's onReset: invalidations may have been missed. L1 stops
 // being served (and is emptied, unless it is kept as a stale fallback) until the
 // supervisor has confirmed that the subscription delivers again.
-func (a *Adapter) reset() {
+func (a *Adapter) reset() { a.resetFor(nil) }
+
+// resetFor is reset, after L2 failed with cause (nil: the subscription reported
+// that invalidations may have been missed).
+func (a *Adapter) resetFor(cause error) {
 	unhealthy := false
 	if a.flushL1(!a.serveStale, &unhealthy, nil) {
+		if a.log != nil {
+			if cause != nil {
+				a.log.Warn("strata/layered: L2 is unavailable; L1 is bypassed until it answers again", "err", cause)
+			} else {
+				a.log.Warn("strata/layered: invalidations may have been missed (subscription lost or silent); L1 is bypassed until the subscription delivers again")
+			}
+		}
 		a.wake()
 		if a.onReset != nil {
 			a.onReset()
@@ -314,7 +325,7 @@ func (a *Adapter) l2Failed(ctx context.Context, err error) {
 	if !failure(ctx, err) || !a.healthy.Load() {
 		return
 	}
-	a.reset()
+	a.resetFor(err)
 }
 
 // writeFailed is called after a write of keys failed in L2 with err. Whether L2 is

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,6 +94,11 @@ type Options struct {
 	// Adapter.Healthy. It may run on the subscription's goroutine or on a caller's:
 	// keep it quick and do not call the Adapter from it.
 	OnReset func()
+
+	// Logger receives the adapter's events: L1 bypassed after an outage or a lost
+	// subscription (warning), served again (info), retries (debug). nil discards
+	// them; nothing is written to stderr.
+	Logger *slog.Logger
 }
 
 // ManyTTLReader is an optional capability of an L2 that can return many values
@@ -142,6 +148,7 @@ type Adapter struct {
 	serveStale   bool
 	onInvalidate func([]string)
 	onReset      func()
+	log          *slog.Logger // Options.Logger; nil: no events
 
 	closed  atomic.Bool
 	healthy atomic.Bool // L1 may be read: L2 works and, with inv, the subscription is confirmed
@@ -222,6 +229,7 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 		serveStale:   o.ServeStaleOnL2Error,
 		onInvalidate: o.OnInvalidate,
 		onReset:      o.OnReset,
+		log:          o.Logger,
 		seed:         maphash.MakeSeed(),
 		kick:         make(chan struct{}, 1),
 		quit:         make(chan struct{}),

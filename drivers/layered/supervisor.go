@@ -155,6 +155,9 @@ func (a *Adapter) step() bool {
 		err := a.subscribe(ctx)
 		cancel()
 		if err != nil {
+			if a.log != nil {
+				a.log.Debug("strata/layered: subscribing to invalidations failed; retrying", "err", err)
+			}
 			return false
 		}
 	}
@@ -227,6 +230,9 @@ func (a *Adapter) probe() bool {
 	healthy := true
 	if !a.flushL1(true, &healthy, &g) {
 		return false // a reset came in meanwhile: probe again
+	}
+	if a.log != nil {
+		a.log.Info("strata/layered: L2 answers and invalidations arrive again; L1 is served")
 	}
 	return true
 }
