@@ -312,9 +312,12 @@ func (s *subscription) run(ready chan<- error) {
 	healthy := false // subscribed now, with no failure seen since
 	pinged := false  // a PING is waiting for its answer
 	backoff := minBackoff
-	lost := func() {
+	lost := func(why string, err error) {
 		if healthy {
 			healthy = false
+			if l := s.a.log; l != nil {
+				l.Warn("strata/redis: invalidation subscription lost: "+why, "channel", s.a.channel, "err", err)
+			}
 			s.onReset()
 		}
 	}
@@ -338,12 +341,12 @@ func (s *subscription) run(ready chan<- error) {
 				}
 				// No answer to a PING: drop the connection and subscribe anew.
 				pinged = false
-				lost()
+				lost("the connection went silent", err)
 				s.renew()
 				continue
 			}
 			pinged = false
-			lost()
+			lost("the connection failed", err)
 			if !s.sleep(backoff) {
 				return
 			}
@@ -365,10 +368,16 @@ func (s *subscription) run(ready chan<- error) {
 			// go-redis re-subscribed after a reconnect: whatever was published
 			// meanwhile is lost.
 			healthy = true
+			if l := s.a.log; l != nil {
+				l.Info("strata/redis: invalidation subscription restored", "channel", s.a.channel)
+			}
 			s.onReset()
 		case *goredis.Message:
 			id, keys, err := decodeInvalidation(m.Payload)
 			if err != nil {
+				if l := s.a.log; l != nil {
+					l.Warn("strata/redis: unreadable message on the invalidation channel (another program publishing on it?)", "channel", s.a.channel, "err", err)
+				}
 				s.onReset() // it may have been an invalidation we cannot read
 				continue
 			}

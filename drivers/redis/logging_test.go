@@ -5,6 +5,9 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/stratacache/strata/drivers/redis/redistest"
 )
 
 // TestLoggerRedactsPasswords: whatever carries a password to the adapter's
@@ -27,4 +30,30 @@ func TestLoggerRedactsPasswords(t *testing.T) {
 	if strings.Count(got, "xxxxx") != 4 {
 		t.Fatalf("want 4 redactions: %s", got)
 	}
+}
+
+// TestSubscriptionEventsAreLogged: the adapter's Logger says when invalidations
+// stop arriving and when they arrive again.
+func TestSubscriptionEventsAreLogged(t *testing.T) {
+	ctx := ctxT(t)
+	srv := redistest.StartServer(t, nil)
+	var out syncBuffer
+	a := newTestAdapter(t, client(t, srv.URL()), Options{Logger: slog.New(slog.NewTextHandler(&out, nil))})
+	stop, err := a.Subscribe(ctx, func([]string) {}, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "a warning that the subscription was lost", func() bool {
+		return strings.Contains(out.String(), "level=WARN") && strings.Contains(out.String(), "subscription lost")
+	})
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "a note that the subscription is back", func() bool {
+		return strings.Contains(out.String(), "subscription restored")
+	})
 }
