@@ -43,7 +43,15 @@
 // errors.Is(err, ErrCodec) is true, and which says what to do about it.
 // Unmarshal never panics on arbitrary bytes: a panic inside a decoding
 // library is recovered and returned as an ErrCodec error, and on error the
-// zero value is returned, never a partly decoded one. msgpack and json reject
-// values nested more than 10000 levels deep, because a stack overflow cannot
-// be recovered; gob has no such bound (see [Gob]).
+// zero value is returned, never a partly decoded one.
+//
+// A stack overflow cannot be recovered, so the codecs bound their recursion.
+// Unmarshal rejects values nested more than 10000 levels deep (levels are
+// maps, arrays and objects in the data; for gob see [Gob]). Marshal rejects
+// cyclic values (a node that points back to itself, a map or slice that
+// contains itself through an interface) and values nested deeper than 10000
+// levels of maps, slices, arrays and structs, or holding more than 30000
+// pointers and interfaces inside one another, so whatever encodes also
+// decodes. Types that cannot hold such values (no interfaces, no recursion)
+// are recognised once and cost nothing to check.
 package serializer

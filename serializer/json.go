@@ -3,6 +3,7 @@ package serializer
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"sync"
 )
 
@@ -10,9 +11,10 @@ import (
 // and slower than msgpack. The payload after [TagJSON] is exactly what
 // json.Marshal(&v) produces (HTML characters escaped, no trailing newline),
 // so struct fields follow their `json:"..."` tags.
-func JSON[V any]() Codec[V] { return jsonCodec[V]{} }
+func JSON[V any]() Codec[V] { return jsonCodec[V]{g: jsonRules.info(reflect.TypeFor[V]())} }
 
-type jsonCodec[V any] struct{}
+// jsonCodec keeps what the encode guard knows about V (see guard.go).
+type jsonCodec[V any] struct{ g *typeInfo }
 
 // jsonEncState is a pooled json.Encoder bound to its own buffer.
 type jsonEncState struct {
@@ -34,8 +36,13 @@ func (jsonCodec[V]) UnmarshalCopies() bool { return true }
 // UnmarshalIsPure reports true: see PureUnmarshaler.
 func (jsonCodec[V]) UnmarshalIsPure() bool { return true }
 
-func (jsonCodec[V]) Marshal(v V) (_ []byte, err error) {
+func (c jsonCodec[V]) Marshal(v V) (_ []byte, err error) {
 	defer recoverPanic(nameJSON, "encoding", &err)
+	if !c.g.fast { // a type that may hold a cycle or nest deep: walk the value
+		if err := checkEncode(c.g, &v); err != nil {
+			return nil, err
+		}
+	}
 	s := jsonEncPool.Get().(*jsonEncState)
 	s.buf.Reset()
 	s.buf.WriteByte(TagJSON)

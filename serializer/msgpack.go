@@ -2,6 +2,7 @@ package serializer
 
 import (
 	"bytes"
+	"reflect"
 	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -11,9 +12,12 @@ import (
 // from most languages. The payload after [TagMsgPack] is what
 // msgpack.Marshal(&v) of github.com/vmihailenco/msgpack/v5 produces, so struct
 // fields follow its `msgpack:"..."` tags.
-func MsgPack[V any]() Codec[V] { return msgpackCodec[V]{} }
+func MsgPack[V any]() Codec[V] {
+	return msgpackCodec[V]{g: msgpackRules.info(reflect.TypeFor[V]())}
+}
 
-type msgpackCodec[V any] struct{}
+// msgpackCodec keeps what the encode guard knows about V (see guard.go).
+type msgpackCodec[V any] struct{ g *typeInfo }
 
 // msgpackEncState is a pooled encoder bound to its own buffer.
 type msgpackEncState struct {
@@ -48,8 +52,13 @@ func (msgpackCodec[V]) UnmarshalCopies() bool { return true }
 // UnmarshalIsPure reports true: see PureUnmarshaler.
 func (msgpackCodec[V]) UnmarshalIsPure() bool { return true }
 
-func (msgpackCodec[V]) Marshal(v V) (_ []byte, err error) {
+func (c msgpackCodec[V]) Marshal(v V) (_ []byte, err error) {
 	defer recoverPanic(nameMsgPack, "encoding", &err)
+	if !c.g.fast { // a type that may hold a cycle or nest deep: walk the value
+		if err := checkEncode(c.g, &v); err != nil {
+			return nil, err
+		}
+	}
 	s := msgpackEncPool.Get().(*msgpackEncState)
 	s.buf.Reset()
 	s.buf.WriteByte(TagMsgPack)
@@ -75,9 +84,12 @@ func (c msgpackCodec[V]) Unmarshal(b []byte) (V, error) {
 
 // UnmarshalTo decodes b into *v, which must hold the zero V, without allocating a V
 // (see UnmarshalerTo). On error *v is left partly decoded: discard it.
-func (msgpackCodec[V]) UnmarshalTo(b []byte, v *V) (err error) {
+func (c msgpackCodec[V]) UnmarshalTo(b []byte, v *V) (err error) {
 	if err := checkTag(b, TagMsgPack, nameMsgPack); err != nil {
 		return err
+	}
+	if c.g.bad != "" { // the library would recurse forever on the type
+		return codecErr(nil, "msgpack cannot decode into %s: %s", typeName[V](), c.g.bad)
 	}
 	if msgpackTooDeep(b[1:]) {
 		return codecErr(nil, "msgpack: containers nested more than %d deep (corrupted or malicious): remove the key", maxNesting)
