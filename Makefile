@@ -15,7 +15,7 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 fuzz: ## A minute of fuzzing per codec; commit what it finds under serializer/testdata/fuzz.
-	for f in FuzzMsgPackUnmarshal FuzzGobUnmarshal FuzzJSONUnmarshal; do \
+	for f in FuzzMsgPackUnmarshal FuzzGobUnmarshal FuzzJSONUnmarshal FuzzMarshalGraph FuzzGobUnmarshalNested; do \
 		$(GO) test ./serializer -run '^$$' -fuzz $$f -fuzztime 60s || exit 1; done
 
 wire: ## Regenerate examples/wire/wire_gen.go.
