@@ -10,6 +10,10 @@
 // Unknown schemes and unknown query parameters are errors, and passwords never appear
 // in errors or logs, nor in a Config printed, logged or marshalled.
 //
+// The package-level functions use DefaultMux. A program or test that registers
+// schemes of its own without touching the process-wide table uses a Mux of its own;
+// drivers whose URLs name other URLs (layered) open them through the same Mux.
+//
 // # Passwords in URLs
 //
 // ParseURL finds the user info by the URL's structure, before net/url reads the

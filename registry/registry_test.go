@@ -91,10 +91,11 @@ func TestQuerySecretsAreScrubbed(t *testing.T) {
 func TestChildURLSecretsAreScrubbed(t *testing.T) {
 	// A driver with child URLs (like layered) may echo a child's password, escaped
 	// or not; neither form may reach the error.
-	registry.Register("nested-leaky-test", func(_ context.Context, u *url.URL) (adapter.Adapter, error) {
+	var mux registry.Mux
+	mux.Register("nested-leaky-test", func(_ context.Context, u *url.URL) (adapter.Adapter, error) {
 		return nil, fmt.Errorf("child %s failed (raw query %s)", u.Query().Get("l2"), u.RawQuery)
 	})
-	_, err := registry.Open(context.Background(), "nested-leaky-test://?l2="+url.QueryEscape("redis://u:s3cr%t@h:6379/0"))
+	_, err := mux.Open(context.Background(), "nested-leaky-test://?l2="+url.QueryEscape("redis://u:s3cr%t@h:6379/0"))
 	if err == nil || strings.Contains(err.Error(), "s3cr") {
 		t.Fatalf("err = %v; want an error without the child's password", err)
 	}

@@ -19,13 +19,7 @@ const Scheme = "layered"
 const DefaultL1URL = "memory://"
 
 func init() {
-	registry.Register(Scheme, func(ctx context.Context, u *url.URL) (adapter.Adapter, error) {
-		a, err := OpenURL(ctx, u)
-		if err != nil {
-			return nil, err // not a nil *Adapter in a non-nil interface
-		}
-		return a, nil
-	})
+	registry.Register(Scheme, registry.FactoryOf(OpenURL))
 }
 
 // URLOptions is a parsed layered URL: the URLs of both layers and the Options.
@@ -81,8 +75,8 @@ func ParseURL(u *url.URL) (*URLOptions, error) {
 	return o, nil
 }
 
-// OpenURL opens both layers of a layered URL through registry.Open (so any registered
-// driver can be a layer) and returns the Adapter over them, which owns both. If L2
+// OpenURL opens both layers of a layered URL through the registry.Mux opening it
+// (registry.MuxFrom; so any registered driver can be a layer) and returns the Adapter over them, which owns both. If L2
 // cannot be opened, L1 is closed again. It is the factory registry.Open uses for the
 // "layered" scheme; errors never contain a password of either child URL.
 func OpenURL(ctx context.Context, u *url.URL) (*Adapter, error) {
@@ -98,11 +92,12 @@ func OpenURL(ctx context.Context, u *url.URL) (*Adapter, error) {
 
 // Open opens the layers o names and returns the Adapter over them.
 func (o *URLOptions) Open(ctx context.Context) (*Adapter, error) {
-	l1, err := registry.Open(ctx, o.L1)
+	mux := registry.MuxFrom(ctx)
+	l1, err := mux.Open(ctx, o.L1)
 	if err != nil {
 		return nil, fmt.Errorf("strata/layered: l1: %w", o.scrub(err))
 	}
-	l2, err := registry.Open(ctx, o.L2)
+	l2, err := mux.Open(ctx, o.L2)
 	if err != nil {
 		_ = l1.Close()
 		return nil, fmt.Errorf("strata/layered: l2: %w", o.scrub(err))

@@ -14,13 +14,7 @@ import (
 const Scheme = "memory"
 
 func init() {
-	registry.Register(Scheme, func(ctx context.Context, u *url.URL) (adapter.Adapter, error) {
-		a, err := OpenURL(ctx, u)
-		if err != nil {
-			return nil, err // not a nil *Adapter in a non-nil interface
-		}
-		return a, nil
-	})
+	registry.Register(Scheme, registry.FactoryOf(OpenURL))
 }
 
 // OptionsFromURL returns the Options a memory URL describes, for instance

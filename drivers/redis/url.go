@@ -24,17 +24,13 @@ var schemes = []string{"redis", "rediss", "redis+cluster", "rediss+cluster", "re
 
 func init() {
 	for _, s := range schemes {
-		registry.Register(s, func(ctx context.Context, u *url.URL) (adapter.Adapter, error) {
+		registry.Register(s, registry.FactoryOf(func(ctx context.Context, u *url.URL) (*Adapter, error) {
 			cfg, err := parseURL(u)
 			if err != nil {
 				return nil, err
 			}
-			a, err := openConfig(ctx, cfg)
-			if err != nil {
-				return nil, err // the registry names the (redacted) URL
-			}
-			return a, nil
-		})
+			return openConfig(ctx, cfg) // the registry names the (redacted) URL in errors
+		}))
 	}
 }
 
