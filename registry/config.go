@@ -21,7 +21,8 @@ type Config struct {
 	// Prefix is prepended to every key of caches built from this Config.
 	Prefix string `json:"prefix,omitempty" yaml:"prefix,omitempty" env:"STRATA_PREFIX"`
 	// DefaultTTL is the cache's default time to live; 0 means 5 minutes and -1ns
-	// (adapter.NoExpiration) means none.
+	// (adapter.NoExpiration) means none. JSON, YAML and STRATA_DEFAULT_TTL write it
+	// as people do: "10m", "1h30m", "never" (see ParseTTL).
 	DefaultTTL time.Duration `json:"default_ttl,omitempty" yaml:"default_ttl,omitempty" env:"STRATA_DEFAULT_TTL"`
 	// Serializer names the codec: "msgpack", "gob", "json", "raw" or "" for the
 	// process default (see serializer.ByName).
@@ -46,17 +47,11 @@ func FromEnv() (Config, error) {
 	if cfg.URL == "" {
 		cfg.URL = DefaultURL
 	}
-	switch ttl := os.Getenv("STRATA_DEFAULT_TTL"); ttl {
-	case "":
-	case "never":
-		cfg.DefaultTTL = adapter.NoExpiration
-	default:
-		d, err := time.ParseDuration(ttl)
-		if err != nil || d < 0 {
-			return cfg, fmt.Errorf(`strata: STRATA_DEFAULT_TTL=%q: want a positive duration such as "10m", or "never"`, ttl)
-		}
-		cfg.DefaultTTL = d
+	ttl, err := ParseTTL(os.Getenv("STRATA_DEFAULT_TTL"))
+	if err != nil {
+		return cfg, fmt.Errorf("strata: STRATA_DEFAULT_TTL: %w", err)
 	}
+	cfg.DefaultTTL = ttl
 	return cfg, nil
 }
 

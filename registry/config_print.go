@@ -15,14 +15,18 @@ import (
 // these methods, and is then printed and marshalled as the Config alone: give the
 // field a name, e.g. Cache registry.Config.
 
-// configFields is Config without its methods, so that encoding it does not recurse.
-type configFields Config
+// configText is Config as configuration files write it: the URL redacted when
+// marshalling, DefaultTTL as ParseTTL reads it ("10m", "never").
+type configText struct {
+	URL        string `json:"url" yaml:"url"`
+	Prefix     string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+	DefaultTTL string `json:"default_ttl,omitempty" yaml:"default_ttl,omitempty"`
+	Serializer string `json:"serializer,omitempty" yaml:"serializer,omitempty"`
+}
 
 // redacted returns c's fields with the URL's secrets hidden.
-func (c Config) redacted() configFields {
-	f := configFields(c)
-	f.URL = Redact(c.URL)
-	return f
+func (c Config) redacted() configText {
+	return configText{URL: Redact(c.URL), Prefix: c.Prefix, DefaultTTL: FormatTTL(c.DefaultTTL), Serializer: c.Serializer}
 }
 
 // MarshalJSON encodes c with its URL redacted: the password reads "xxxxx". Such

@@ -100,7 +100,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"url":"redis://app:xxxxx@cache:6379/0","prefix":"app:","default_ttl":60000000000,"serializer":"json"}`; string(out) != want {
+	if want := `{"url":"redis://app:xxxxx@cache:6379/0","prefix":"app:","default_ttl":"1m","serializer":"json"}`; string(out) != want {
 		t.Fatalf("Marshal = %s, want %s", out, want)
 	}
 	var back registry.Config
