@@ -92,6 +92,7 @@ func DescribeAdapter(name string, h Harness) bool {
 		s.describeGet()
 		s.describeSet()
 		s.describeTTL()
+		s.describeTTLRange()
 		s.describeRemove()
 		s.describeUpdateTimeout()
 		s.describeGetOrSet()

@@ -104,6 +104,9 @@ type Adapter struct {
 
 	autoPipe *autoPipe // nil unless Options.AutoPipeline
 
+	bulk  atomic.Pointer[bulkLimit] // the server's proto-max-bulk-len, see oversize.go
+	bound time.Duration             // the deadline of calls without one, see bound.go
+
 	log *slog.Logger // Options.Logger, redacted; nil: no events
 }
 
@@ -158,8 +161,9 @@ func newAdapter(client goredis.UniversalClient, opts *Options, owned bool) (*Ada
 	if a.channel == "" {
 		a.channel = DefaultChannelPrefix + a.prefix
 	}
+	a.bound = callBound(client)
 	if opts.AutoPipeline {
-		a.autoPipe = newAutoPipe(client)
+		a.autoPipe = newAutoPipe(client, a.bound)
 	}
 	switch c := client.(type) {
 	case *goredis.ClusterClient:
@@ -352,7 +356,8 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Set stores value under key with one SET (PX ttl, or no expiry for
 // adapter.NoExpiration). With grace, Redis keeps the key ttl+grace and the value
-// carries its logical expiry.
+// carries its logical expiry. A value larger than the server accepts fails with
+// an error wrapping ErrTooLarge that names the key (see the package doc).
 func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := adapter.CheckTTL(ttl); err != nil {
 		return err
@@ -361,7 +366,11 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if err != nil {
 		return err
 	}
-	if err := a.process(ctx, a.setCmd(ctx, full, value, ttl, nowMS())); err != nil {
+	cmd := a.setCmd(ctx, full, value, ttl, nowMS())
+	if n := a.argLen(full, value); n > safeBulk {
+		return a.setBig(ctx, key, full, cmd, n) // never in a shared batch: see oversize.go
+	}
+	if err := a.process(ctx, cmd); err != nil {
 		return a.fail(ctx, "SET", key, err)
 	}
 	return nil
@@ -369,26 +378,12 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 
 // setCmd builds the SET of value under the prefixed key full.
 func (a *Adapter) setCmd(ctx context.Context, full string, value []byte, ttl time.Duration, now int64) *goredis.StatusCmd {
-	expiry, keepMS := a.setExpiry(now, ttl)
+	expiry, keepMS := a.expiryFor(now, ttl)
 	value = a.setValue(value, expiry)
 	if keepMS > 0 {
 		return goredis.NewStatusCmd(ctx, "set", full, value, "px", keepMS)
 	}
 	return goredis.NewStatusCmd(ctx, "set", full, value)
-}
-
-// setExpiry returns, for a SET at now with ttl, the logical expiry its value's
-// grace header carries (Unix ms, 0 = none; 0 without grace) and the Redis TTL in
-// milliseconds (0 = none).
-func (a *Adapter) setExpiry(now int64, ttl time.Duration) (expiry, keepMS int64) {
-	if a.grace > 0 {
-		expiry, keep := a.expiryFor(now, ttl)
-		return expiry, int64(keep / time.Millisecond)
-	}
-	if ttl != adapter.NoExpiration {
-		return 0, ms(ttl)
-	}
-	return 0, 0
 }
 
 // setValue returns what a SET stores for value: value itself, or with grace value
@@ -406,7 +401,7 @@ func (a *Adapter) setValue(value []byte, expiry int64) []byte {
 // Remove deletes keys with one UNLINK (on a Cluster, one per hash slot, pipelined
 // to every node in parallel) and reports whether every distinct key existed. With
 // grace, a script does the same and does not count keys past their logical expiry.
-func (a *Adapter) Remove(ctx context.Context, keys ...string) (bool, error) {
+func (a *Adapter) Remove(ctx context.Context, keys ...string) (_ bool, err error) {
 	if a.closed.Load() {
 		return false, adapter.ErrClosed
 	}
@@ -420,6 +415,11 @@ func (a *Adapter) Remove(ctx context.Context, keys ...string) (bool, error) {
 	full = dedupe(full)
 	if len(full) == 0 {
 		return true, nil
+	}
+	if len(full) > 1 || a.grace > 0 { // pipelines or scripts, not one command
+		var bd bounded
+		ctx, bd = a.bounded(ctx, "Remove")
+		defer bd.end(&err)
 	}
 	n, err := a.remove(ctx, full)
 	if err != nil {
@@ -457,7 +457,7 @@ func dedupe(keys []string) []string {
 // returns its value, atomically in one round trip: GETEX PX / GETEX PERSIST without
 // grace, a Lua script with grace (which also revives a key that expired less than
 // grace ago).
-func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) ([]byte, error) {
+func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) (_ []byte, err error) {
 	if err := adapter.CheckTTL(ttl); err != nil {
 		return nil, err
 	}
@@ -466,12 +466,16 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 		return nil, err
 	}
 	if a.grace == 0 {
-		b, err := a.getEx(ctx, full, ttl)
+		_, keepMS := a.expiryFor(nowMS(), ttl)
+		b, err := a.getEx(ctx, full, keepMS)
 		if err != nil {
 			return nil, a.fail(ctx, "GETEX", key, err)
 		}
 		return b, nil
 	}
+	// EVALSHA, then EVAL after NOSCRIPT: more than one command, so bounded.
+	ctx, bd := a.bounded(ctx, "UpdateTimeout")
+	defer bd.end(&err)
 	res, err := updateScript.Run(ctx, a.client, []string{full}, a.updateArgs(nowMS(), ttl)...).Result()
 	if err != nil {
 		return nil, a.fail(ctx, "UpdateTimeout script", key, err)
@@ -489,7 +493,7 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 // GetWithTTL returns the value under key and its remaining time to live
 // (adapter.NoExpiration when it has none) in one round trip: GET and PTTL
 // pipelined, or just GET with grace, whose header holds the expiry.
-func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {
+func (a *Adapter) GetWithTTL(ctx context.Context, key string) (_ []byte, _ time.Duration, err error) {
 	full, err := a.begin(ctx, key)
 	if err != nil {
 		return nil, 0, err
@@ -508,11 +512,16 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Dura
 		if expiry == 0 {
 			return payload, adapter.NoExpiration, nil
 		}
-		return payload, time.Duration(expiry-now) * time.Millisecond, nil
+		return payload, durationMS(expiry - now), nil
 	}
+	ctx, bd := a.bounded(ctx, "GetWithTTL") // a pipeline: go-redis would retry it
+	defer bd.end(&err)
 	pipe := a.client.Pipeline()
 	get := pipe.Get(ctx, full)
-	pttl := pipe.PTTL(ctx, full)
+	// PTTL as a plain integer: go-redis's DurationCmd multiplies by 1ms and
+	// wraps negative for a TTL near 292 years.
+	pttl := goredis.NewIntCmd(ctx, "pttl", full)
+	_ = pipe.Process(ctx, pttl)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, 0, a.fail(ctx, "GET+PTTL", key, err)
 	}
@@ -526,19 +535,20 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Dura
 	case d < 0:
 		return nil, 0, adapter.NotFound(key) // expired between GET and PTTL
 	default:
-		return b, d, nil
+		return b, durationMS(d), nil
 	}
 }
 
 // Ping checks that the server answers (on a Cluster, every master).
-func (a *Adapter) Ping(ctx context.Context) error {
+func (a *Adapter) Ping(ctx context.Context) (err error) {
+	ctx, bd := a.bounded(ctx, "Ping")
+	defer bd.end(&err)
 	if a.closed.Load() {
 		return adapter.ErrClosed
 	}
 	if err := adapter.CheckContext(ctx); err != nil {
 		return err
 	}
-	var err error
 	switch a.topo {
 	case cluster:
 		err = a.cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {

@@ -32,8 +32,11 @@ import (
 // Contracts kept:
 //   - ctx: every caller waits for its own command or its ctx, whichever ends
 //     first. A batch runs with the latest deadline of its commands (none if one
-//     has none), so a batch on a paused server ends when its last caller's
+//     has none, which happens only when the client has no timeouts: see
+//     bound.go), so a batch on a paused server ends when its last caller's
 //     deadline passes, and is not retried after that.
+//   - size: values over 1MiB never come here (see oversize.go): if the server
+//     refused one, it would drop the connection of the whole batch.
 //   - errors: each command's own error (redis.Nil, WRONGTYPE, a closed client) is
 //     returned exactly as from Process and mapped the same way.
 //   - Close: waits for the batches in flight (Open's adapter closes its client
@@ -41,9 +44,10 @@ import (
 //   - scripts (grace), multi-key commands and pipelines never use it.
 type autoPipe struct {
 	client   goredis.UniversalClient
-	inflight atomic.Int64 // calls of the adapter between start and end
-	always   bool         // tests: queue even a lone call
-	maxRuns  int          // batches in flight at most
+	inflight atomic.Int64  // calls of the adapter between start and end
+	always   bool          // tests: queue even a lone call
+	maxRuns  int           // batches in flight at most
+	bound    time.Duration // deadline of a caller without one (see bound.go); 0: none
 
 	mu      sync.Mutex
 	queue   []*queued
@@ -52,8 +56,8 @@ type autoPipe struct {
 	closing bool       // set by wait: no new batch starts
 }
 
-func newAutoPipe(client goredis.UniversalClient) *autoPipe {
-	p := &autoPipe{client: client, maxRuns: min(max(runtime.GOMAXPROCS(0), 2), 8)}
+func newAutoPipe(client goredis.UniversalClient, bound time.Duration) *autoPipe {
+	p := &autoPipe{client: client, maxRuns: min(max(runtime.GOMAXPROCS(0), 2), 8), bound: bound}
 	p.idle = sync.NewCond(&p.mu)
 	return p
 }
@@ -79,15 +83,24 @@ var queuedPool = sync.Pool{New: func() any { return &queued{done: make(chan stru
 func (a *Adapter) process(ctx context.Context, cmd goredis.Cmder) error {
 	p := a.autoPipe
 	if p == nil {
-		return a.client.Process(ctx, cmd)
+		return a.direct(ctx, cmd)
 	}
 	n := p.inflight.Add(1)
 	defer p.inflight.Add(-1)
 	if n == 1 && !p.always {
 		// Alone: nothing to batch with.
-		return a.client.Process(ctx, cmd)
+		return a.direct(ctx, cmd)
 	}
 	return p.do(ctx, cmd)
+}
+
+// direct runs cmd on the client.
+func (a *Adapter) direct(ctx context.Context, cmd goredis.Cmder) error {
+	// No bound of its own: go-redis already bounds a single command by its
+	// ReadTimeout and WriteTimeout (one or two of them with its retries, within
+	// the bound the pipelined paths get), and a deadline per call would cost
+	// every serial call a timer and a context.
+	return a.client.Process(ctx, cmd)
 }
 
 // do queues cmd, starts a batch goroutine if fewer than maxRuns run, and waits.
@@ -118,6 +131,11 @@ func (p *autoPipe) do(ctx context.Context, cmd goredis.Cmder) error {
 				// and failed with a timeout: report it as the deadline, as a
 				// direct call does.
 				return fmt.Errorf("strata: %w", cerr)
+			}
+			if _, ok := ctx.Deadline(); !ok && errors.Is(err, context.DeadlineExceeded) {
+				// The batch ran out of the bound this caller got for having
+				// no deadline: an outage, not a deadline it set.
+				return noReplyError{bound: p.bound}
 			}
 		}
 		return err
@@ -159,7 +177,13 @@ func (p *autoPipe) send(batch []*queued) {
 			continue // abandoned: its caller has returned, and it is never sent
 		}
 		live = append(live, q.cmd)
-		if d, ok := q.ctx.Deadline(); !ok {
+		d, ok := q.ctx.Deadline()
+		if !ok && p.bound > 0 {
+			// No deadline: the bound of calls without one, from now (the
+			// caller waited a little in the queue, which is not counted).
+			d, ok = time.Now().Add(p.bound), true
+		}
+		if !ok {
 			bounded = false
 		} else if d.After(deadline) {
 			deadline = d
@@ -208,13 +232,13 @@ func (a *Adapter) get(ctx context.Context, full string) ([]byte, error) {
 	return cmd.Bytes()
 }
 
-// getEx runs GETEX key PX ttl (PERSIST for adapter.NoExpiration) through process.
-func (a *Adapter) getEx(ctx context.Context, full string, ttl time.Duration) ([]byte, error) {
+// getEx runs GETEX key PX keepMS (PERSIST for 0: no expiry) through process.
+func (a *Adapter) getEx(ctx context.Context, full string, keepMS int64) ([]byte, error) {
 	var cmd *goredis.StringCmd
-	if ttl == adapter.NoExpiration {
+	if keepMS == 0 {
 		cmd = goredis.NewStringCmd(ctx, "getex", full, "persist")
 	} else {
-		cmd = goredis.NewStringCmd(ctx, "getex", full, "px", int64(redisTTL(ttl)/time.Millisecond))
+		cmd = goredis.NewStringCmd(ctx, "getex", full, "px", keepMS)
 	}
 	if err := a.process(ctx, cmd); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"errors"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -108,7 +107,9 @@ func pick(keys []string, idx []int) []string {
 // standalone server; on a Cluster one MGET per hash slot, or one GET per key when no
 // two keys share a slot, pipelined (go-redis sends each node its share in
 // parallel). A key holding another type than a string is a miss, as MGET reports it.
-func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+func (a *Adapter) GetMany(ctx context.Context, keys []string) (_ map[string][]byte, err error) {
+	ctx, bd := a.bounded(ctx, "GetMany")
+	defer bd.end(&err)
 	if a.closed.Load() {
 		return nil, adapter.ErrClosed
 	}
@@ -237,61 +238,6 @@ func (a *Adapter) getCmds(ctx context.Context, full []string, groups [][]int) []
 // is absent (redis.Nil) or holds another type than a string (WRONGTYPE).
 func isMiss(err error) bool {
 	return errors.Is(err, goredis.Nil) || goredis.HasErrorPrefix(err, "WRONGTYPE")
-}
-
-// SetMany stores every item for ttl with one pipeline of SET PX commands (on a
-// Cluster go-redis sends each node its share in parallel). It is not a
-// transaction: after an error some items may be stored.
-func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
-	if a.closed.Load() {
-		return adapter.ErrClosed
-	}
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return err
-	}
-	keys := make([]string, 0, len(items))
-	vals := make([][]byte, 0, len(items))
-	for k, v := range items {
-		keys = append(keys, k)
-		vals = append(vals, v)
-	}
-	full, err := a.fullKeys(keys)
-	if err != nil {
-		return err
-	}
-	if err := adapter.CheckContext(ctx); err != nil {
-		return err
-	}
-	if len(full) == 0 {
-		return nil
-	}
-	now := nowMS()
-	// Every SET has the same expiry: box its arguments once, and give all the
-	// commands one backing array for their arguments.
-	expiry, keepMS := a.setExpiry(now, ttl)
-	var px any
-	per := 3
-	if keepMS > 0 {
-		px, per = keepMS, 5
-	}
-	args := make([]any, 0, per*len(full))
-	cmds := make([]goredis.Cmder, len(full))
-	for i, f := range full {
-		start := len(args)
-		args = append(args, "set", f, a.setValue(vals[i], expiry))
-		if px != nil {
-			args = append(args, "px", px)
-		}
-		cmd := goredis.NewStatusCmd(ctx, args[start:len(args):len(args)]...)
-		cmd.SetFirstKeyPos(1)
-		cmds[i] = cmd
-	}
-	pipe := a.client.Pipeline()
-	_ = pipe.BatchProcess(ctx, cmds...)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return a.wrap(ctx, "SET (pipelined)", err)
-	}
-	return nil
 }
 
 // remove deletes the distinct prefixed keys and returns how many existed (with

@@ -87,6 +87,38 @@
 // refuses to run without a prefix unless Options.AllowClearWithoutPrefix is set.
 // A missing key is adapter.ErrNotFound naming the key; redis.Nil never escapes.
 //
+// TTLs travel in whole milliseconds and never overflow: the longest
+// time.Duration (about 292 years), plus grace, is far inside Redis' range (it
+// refuses only a TTL whose sum with its clock in Unix ms overflows int64), and a
+// TTL beyond that range would be stored without expiry, as on every driver.
+//
+// # Errors and bounds
+//
+// A server that cannot be reached or does not answer (refused, reset, timed out,
+// LOADING, CLUSTERDOWN, ...) is an error wrapping adapter.ErrUnavailable; a reply
+// about the request (WRONGTYPE, NOPERM, a value too large) is not.
+//
+// A call whose ctx has no deadline ends within WriteTimeout + ReadTimeout (10s with
+// go-redis's defaults of 5s each; URL read_timeout= and write_timeout=) on every
+// path alike. A single command is bounded by go-redis's own timeouts; the
+// pipelines of GetWithTTL, GetMany, SetMany, Remove and Cluster batches, the grace
+// scripts and auto-pipelined batches (from when the batch is sent) get that
+// deadline from the adapter, since go-redis's retries would multiply their wait
+// (40s for GetWithTTL through a stalled network with the defaults). A call past the bound fails with adapter.ErrUnavailable naming it,
+// never with context.DeadlineExceeded, which the caller did not ask for. A ctx
+// with a deadline is used as given, and a client whose read or write timeout is
+// off (-1) gets no bound. On a client without ContextTimeoutEnabled (see New), a
+// network wait already under way still ends only at its own timeout.
+//
+// A value longer than the server's proto-max-bulk-len (512MB by default, 1MB at
+// least) fails with an error wrapping [ErrTooLarge] that names the key, and
+// disturbs no other call (Redis drops the connection of a client that sends one,
+// failing everything pipelined with it). Values over 1MiB are checked against the
+// limit, which the adapter learns with CONFIG GET proto-max-bulk-len, and are
+// sent on a connection of their own, never in a shared batch; where CONFIG is not
+// allowed, the limit shows when the server refuses the value. See
+// [Adapter.SetMany] for what a batch stores then.
+//
 // # Cluster
 //
 // On a Cluster, GetMany and Remove group keys by hash slot ([Slot]) and send one MGET

@@ -3,6 +3,7 @@ package redis
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -57,28 +58,53 @@ func parseHeader(b []byte) (expiry int64, payload []byte, ok bool) {
 }
 
 // ms converts a positive ttl to whole milliseconds, rounding up so that a
-// sub-millisecond ttl becomes 1ms rather than "no expiry".
+// sub-millisecond ttl becomes 1ms rather than "no expiry". It cannot overflow:
+// math.MaxInt64 nanoseconds is 9223372036855 ms (adding 1ms-1ns first, as a
+// plain ceiling division would, wraps negative near math.MaxInt64).
 func ms(ttl time.Duration) int64 {
-	return int64((ttl + time.Millisecond - 1) / time.Millisecond)
+	t := int64(ttl / time.Millisecond)
+	if ttl%time.Millisecond > 0 {
+		t++
+	}
+	return t
 }
 
-// expiryFor returns the logical expiry (Unix ms, 0 = none) of a value stored now
-// with ttl, and how long Redis must keep it: ttl + grace, or 0 for no Redis TTL.
-func (a *Adapter) expiryFor(now int64, ttl time.Duration) (expiry int64, keep time.Duration) {
+// maxRedisTTL is the longest Redis TTL (PX, PEXPIRE, GETEX PX) in milliseconds the
+// adapter sends. Redis adds a TTL to its clock in Unix ms and refuses a sum that
+// overflows int64 ("ERR invalid expire time"; redis 7.0 accepts PX
+// math.MaxInt64-now and refuses PX math.MaxInt64). 2^62 ms leaves room for any
+// server clock. A time.Duration plus grace is at most about 1.8e13 ms, so no TTL
+// reaches it today; a longer one would be stored without expiry (TTLs beyond a
+// backend's range saturate to no expiry).
+const maxRedisTTL = 1 << 62
+
+// expiryFor returns, for a value stored at now (Unix ms) with ttl, the logical
+// expiry its grace header carries (Unix ms, 0 = none; always 0 without grace)
+// and the Redis TTL in milliseconds (ttl + grace; 0 = none). It saturates
+// instead of overflowing: beyond Redis' range both mean no expiry.
+func (a *Adapter) expiryFor(now int64, ttl time.Duration) (expiry, keepMS int64) {
 	if ttl == adapter.NoExpiration {
 		return 0, 0
 	}
 	t := ms(ttl)
-	return now + t, time.Duration(t+a.graceMS) * time.Millisecond
+	keepMS = t + a.graceMS // each at most 9223372036855: no overflow
+	if keepMS > maxRedisTTL || now > math.MaxInt64-t {
+		return 0, 0
+	}
+	if a.grace > 0 {
+		expiry = now + t
+	}
+	return expiry, keepMS
 }
 
-// redisTTL is what go-redis's Set and GetEx expect for ttl when grace is 0:
-// whole milliseconds, or 0 for none (go-redis reads -1 as KEEPTTL).
-func redisTTL(ttl time.Duration) time.Duration {
-	if ttl == adapter.NoExpiration {
-		return 0
+// durationMS converts a remaining time to live in milliseconds to a Duration,
+// saturating at the longest Duration (about 292 years) instead of wrapping
+// negative.
+func durationMS(n int64) time.Duration {
+	if n > math.MaxInt64/int64(time.Millisecond) {
+		return math.MaxInt64
 	}
-	return time.Duration(ms(ttl)) * time.Millisecond
+	return time.Duration(n) * time.Millisecond
 }
 
 // unwrap checks the grace header of b, read under key at now: it returns the
@@ -148,8 +174,8 @@ return n
 
 // updateArgs are updateScript's ARGV for ttl at now.
 func (a *Adapter) updateArgs(now int64, ttl time.Duration) []any {
-	expiry, keep := a.expiryFor(now, ttl)
+	expiry, keepMS := a.expiryFor(now, ttl)
 	h := make([]byte, graceHeaderLen)
 	encodeHeader(h, expiry)
-	return []any{now, a.graceMS, h, strconv.FormatInt(int64(keep/time.Millisecond), 10)}
+	return []any{now, a.graceMS, h, strconv.FormatInt(keepMS, 10)}
 }
