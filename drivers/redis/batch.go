@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -106,7 +107,13 @@ func pick(keys []string, idx []int) []string {
 // GetMany returns the values of the keys that exist, misses omitted: one MGET on a
 // standalone server; on a Cluster one MGET per hash slot, or one GET per key when no
 // two keys share a slot, pipelined (go-redis sends each node its share in
-// parallel). A key holding another type than a string is a miss, as MGET reports it.
+// parallel). Each MGET travels with an EXISTS of its keys in the same round trip,
+// so that a key holding another type than a string, which MGET answers as nil, is
+// reported as Get reports it (WRONGTYPE) rather than as a miss.
+//
+// A key that cannot be served (another type, a refused key, with grace a value
+// without Strata's header) does not fail the others: GetMany returns the values it
+// read and an *adapter.BatchError naming the rest. An outage fails the whole call.
 func (a *Adapter) GetMany(ctx context.Context, keys []string) (_ map[string][]byte, err error) {
 	ctx, bd := a.bounded(ctx, "GetMany")
 	defer bd.end(&err)
@@ -120,85 +127,157 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (_ map[string][]by
 	if err := adapter.CheckContext(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[string][]byte, len(keys))
+	r := &batchRead{a: a, keys: keys, out: make(map[string][]byte, len(keys))}
 	if len(keys) == 0 {
-		return out, nil
+		return r.out, nil
 	}
-	var now int64
 	if a.grace > 0 {
-		now = nowMS()
-	}
-	// add stores b, read under keys[i], unless grace says it expired. b must be
-	// fresh memory the caller may keep: a GET reply's bytes (go-redis allocates
-	// them for the reply) or a copy of an MGET reply's string.
-	add := func(i int, b []byte) error {
-		key := keys[i]
-		if a.grace > 0 {
-			var err error
-			if b, err = unwrap(key, b, now); err != nil {
-				if errors.Is(err, adapter.ErrNotFound) {
-					return nil
-				}
-				return err
-			}
-		}
-		out[key] = b
-		return nil
-	}
-	addAll := func(idx []int, vals []any) error {
-		for i, v := range vals {
-			if s, ok := v.(string); ok { // nil: a miss
-				if err := add(idx[i], []byte(s)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		r.now = nowMS()
 	}
 	groups := a.groups(full)
-	if len(groups) == 1 {
-		vals, err := a.client.MGet(ctx, full...).Result()
-		if err != nil {
-			return nil, a.wrap(ctx, "MGET", err)
-		}
-		return out, addAll(groups[0], vals)
-	}
 	cmds := a.getCmds(ctx, full, groups)
 	pipe := a.client.Pipeline()
 	_ = pipe.BatchProcess(ctx, cmds...)
+	exists := make(map[int]*goredis.IntCmd) // by index into cmds, for each MGET
+	for c, cmd := range cmds {
+		if _, ok := cmd.(*goredis.SliceCmd); ok {
+			args := append([]any{"exists"}, cmd.Args()[1:]...)
+			e := goredis.NewIntCmd(ctx, args...)
+			e.SetFirstKeyPos(1)
+			exists[c] = e
+			_ = pipe.Process(ctx, e)
+		}
+	}
 	// Exec reports the first command's error, which is redis.Nil for a GET that
 	// missed: every command's own error is checked below instead.
-	if _, err := pipe.Exec(ctx); err != nil && !isMiss(err) {
+	if _, err := pipe.Exec(ctx); err != nil && !isReply(err) {
 		return nil, a.wrap(ctx, "MGET/GET (pipelined)", err)
 	}
+	var suspects []int // indexes of keys MGET answered nil while EXISTS counted more keys
 	for c, cmd := range cmds {
+		idx := []int{c}
+		if groups != nil {
+			idx = groups[c]
+		}
 		switch cmd := cmd.(type) {
 		case *goredis.StringCmd:
 			b, err := cmd.Bytes()
-			if err != nil {
-				if isMiss(err) {
-					continue
-				}
+			switch {
+			case err == nil:
+				r.add(idx[0], b)
+			case errors.Is(err, goredis.Nil):
+			case isReply(err):
+				r.fail(idx[0], a.fail(ctx, "GET", keys[idx[0]], err))
+			default:
 				return nil, a.wrap(ctx, "GET", err)
-			}
-			i := c
-			if groups != nil {
-				i = groups[c][0]
-			}
-			if err := add(i, b); err != nil {
-				return nil, err
 			}
 		case *goredis.SliceCmd:
 			vals, err := cmd.Result()
 			if err != nil {
-				return nil, a.wrap(ctx, "MGET", err)
+				if !isReply(err) {
+					return nil, a.wrap(ctx, "MGET", err)
+				}
+				for _, i := range idx {
+					r.fail(i, a.fail(ctx, "MGET", keys[i], err))
+				}
+				continue
 			}
-			if err := addAll(groups[c], vals); err != nil {
-				return nil, err
+			found := 0
+			for j, v := range vals {
+				if s, ok := v.(string); ok { // nil: a miss, or a key of another type
+					found++
+					r.add(idx[j], []byte(s))
+				}
+			}
+			if n, err := exists[c].Result(); err == nil && n > int64(found) {
+				for j, v := range vals {
+					if v == nil {
+						suspects = append(suspects, idx[j])
+					}
+				}
 			}
 		}
 	}
-	return out, nil
+	if len(suspects) > 0 {
+		if err := r.checkTypes(ctx, full, suspects); err != nil {
+			return nil, err
+		}
+	}
+	return r.result()
+}
+
+// batchRead collects what GetMany read: the values, and the keys it could not
+// serve with their errors.
+type batchRead struct {
+	a      *Adapter
+	keys   []string // the caller's keys
+	now    int64    // with grace: the time logical expiries are compared with
+	out    map[string][]byte
+	failed map[string]error
+}
+
+// add stores b, read under keys[i], unless grace says it expired or it has no
+// grace header. b must be fresh memory the caller may keep: a GET reply's bytes
+// (go-redis allocates them for the reply) or a copy of an MGET reply's string.
+func (r *batchRead) add(i int, b []byte) {
+	key := r.keys[i]
+	if r.a.grace > 0 {
+		var err error
+		if b, err = unwrap(key, b, r.now); err != nil {
+			if !errors.Is(err, adapter.ErrNotFound) {
+				r.fail(i, err)
+			}
+			return
+		}
+	}
+	r.out[key] = b
+}
+
+func (r *batchRead) fail(i int, err error) {
+	if r.failed == nil {
+		r.failed = make(map[string]error)
+	}
+	r.failed[r.keys[i]] = err
+}
+
+func (r *batchRead) result() (map[string][]byte, error) {
+	if len(r.failed) > 0 {
+		return r.out, &adapter.BatchError{Errs: r.failed}
+	}
+	return r.out, nil
+}
+
+// checkTypes asks the TYPE of the keys at idx, which MGET answered nil although
+// EXISTS counted them, in one pipeline; a key of another type fails as a GET of it
+// would (WRONGTYPE). A key that is gone by now (it expired, or was removed in the
+// meantime) stays a miss.
+func (r *batchRead) checkTypes(ctx context.Context, full []string, idx []int) error {
+	pipe := r.a.client.Pipeline()
+	cmds := make([]*goredis.StatusCmd, len(idx))
+	for j, i := range idx {
+		cmds[j] = pipe.Type(ctx, full[i])
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !isReply(err) {
+		return r.a.wrap(ctx, "TYPE", err)
+	}
+	for j, i := range idx {
+		if t, err := cmds[j].Result(); err == nil && t != "none" && t != "string" {
+			r.fail(i, r.a.fail(ctx, "MGET", r.keys[i], fmt.Errorf("%w (the key holds a %s)", errWrongType, t)))
+		}
+	}
+	return nil
+}
+
+// errWrongType is what GetMany reports for a key holding another type than a
+// string: the words of Redis' own reply to a GET of it.
+var errWrongType = errors.New("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+// isReply reports whether err is a reply about one command (WRONGTYPE, NOPERM,
+// ...) rather than a failure of the connection or the server: the other commands
+// of the batch still have their own answers.
+func isReply(err error) bool {
+	var reply goredis.Error
+	return errors.Is(err, goredis.Nil) || (errors.As(err, &reply) && !connectionClass(err))
 }
 
 // getCmds builds the commands of a pipelined GetMany: for each group of indexes
@@ -232,12 +311,6 @@ func (a *Adapter) getCmds(ctx context.Context, full []string, groups [][]int) []
 		cmds[c] = cmd
 	}
 	return cmds
-}
-
-// isMiss reports whether err is what a GET answers where MGET answers nil: the key
-// is absent (redis.Nil) or holds another type than a string (WRONGTYPE).
-func isMiss(err error) bool {
-	return errors.Is(err, goredis.Nil) || goredis.HasErrorPrefix(err, "WRONGTYPE")
 }
 
 // remove deletes the distinct prefixed keys and returns how many existed (with

@@ -107,28 +107,63 @@ func TestClusterGetManyMixesGetAndMGet(t *testing.T) {
 	}
 }
 
-// A key holding another type than a string is a miss in GetMany, as MGET reports
-// it, whether the adapter sends MGET (standalone) or GET (Cluster).
-func TestGetManyNonStringIsAMiss(t *testing.T) {
+// A key holding another type than a string fails in GetMany as it fails in Get
+// (WRONGTYPE), whether the adapter sends MGET (standalone, and keys sharing a slot
+// on a Cluster) or GET (a key alone on its slot), and the other keys are still
+// served. With grace, a value without the header fails alone too.
+func TestGetManyAgreesWithGet(t *testing.T) {
 	for name, raw := range map[string]func(testing.TB) string{
 		"standalone": serverURL,
 		"cluster":    func(t testing.TB) string { return sharedCluster(t).URL() },
 	} {
-		t.Run(name, func(t *testing.T) {
-			ctx := ctxT(t)
-			rdb := client(t, raw(t))
-			a := newTestAdapter(t, rdb, Options{})
-			if err := rdb.RPush(ctx, a.Prefix()+"list", "x").Err(); err != nil {
-				t.Fatal(err)
-			}
-			if err := a.SetMany(ctx, map[string][]byte{"a": []byte("1"), "b": []byte("2")}, time.Hour); err != nil {
-				t.Fatal(err)
-			}
-			got, err := a.GetMany(ctx, []string{"list", "a", "b"})
-			if err != nil || len(got) != 2 || string(got["b"]) != "2" {
-				t.Fatalf("GetMany = %q, %v; want a and b, the list a miss", got, err)
-			}
-		})
+		for _, grace := range []time.Duration{0, time.Minute} {
+			t.Run(name+"/grace="+grace.String(), func(t *testing.T) {
+				ctx := ctxT(t)
+				rdb := client(t, raw(t))
+				a := newTestAdapter(t, rdb, Options{Grace: grace, Prefix: redistest.RandomPrefix() + "{g}"})
+				for _, k := range []string{"list", "{x}list"} { // {x}list: alone on its slot on a Cluster
+					if err := rdb.RPush(ctx, a.Prefix()+k, "x").Err(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := a.SetMany(ctx, map[string][]byte{"a": []byte("1"), "b": []byte("2")}, time.Hour); err != nil {
+					t.Fatal(err)
+				}
+				keys := []string{"list", "a", "missing", "b", "{x}list"}
+				if grace > 0 {
+					if err := rdb.Set(ctx, a.Prefix()+"plain", "no header", time.Hour).Err(); err != nil {
+						t.Fatal(err)
+					}
+					keys = append(keys, "plain")
+				}
+				got, err := a.GetMany(ctx, keys)
+				if len(got) != 2 || string(got["a"]) != "1" || string(got["b"]) != "2" {
+					t.Errorf("GetMany = %q; want a and b", got)
+				}
+				var be *adapter.BatchError
+				if !errors.As(err, &be) {
+					t.Fatalf("GetMany error = %v; want a *BatchError", err)
+				}
+				for _, k := range keys {
+					_, gerr := a.Get(ctx, k)
+					if errors.Is(gerr, adapter.ErrNotFound) || gerr == nil {
+						if be.Errs[k] != nil {
+							t.Errorf("%s: Get = %v but GetMany failed it: %v", k, gerr, be.Errs[k])
+						}
+						continue
+					}
+					if be.Errs[k] == nil {
+						t.Errorf("%s: Get = %v but GetMany did not report it", k, gerr)
+						continue
+					}
+					for _, word := range []string{"WRONGTYPE", "grace header"} {
+						if strings.Contains(gerr.Error(), word) != strings.Contains(be.Errs[k].Error(), word) {
+							t.Errorf("%s: Get says %q, GetMany says %q", k, gerr, be.Errs[k])
+						}
+					}
+				}
+			})
+		}
 	}
 }
 
