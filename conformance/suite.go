@@ -100,6 +100,7 @@ func DescribeAdapter(name string, h Harness) bool {
 		s.describeKeys()
 		s.describeCodecs()
 		s.describeClosed()
+		s.describeCloseUnderTraffic()
 		s.describeContext()
 		s.describeCapabilities()
 		s.describeViewer()

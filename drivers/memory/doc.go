@@ -28,23 +28,31 @@
 //
 // Bounded by cost. Each entry is charged its key's and value's length (rounded up
 // to the Go allocator's size class) plus EntryOverhead, an estimate of what ristretto
-// and the adapter spend per entry. The total stays within Options.MaxCost: when a new
-// entry does not fit, ristretto's sampled-LFU policy evicts less frequently used
-// entries, and its TinyLFU admission policy may instead decline the new entry if
-// every eviction candidate is used more often. Stats reports the cost charged and how
-// many writes were declined. An entry that alone exceeds MaxCost is refused with an
-// error wrapping ErrTooLarge, never silently dropped. The access counters (about
-// 3 bytes per NumCounters) are not part of MaxCost.
+// and the adapter spend per entry. The total stays within Options.MaxCost. An entry
+// that alone exceeds MaxCost is refused with an error wrapping ErrTooLarge, never
+// silently dropped. The access counters (about 3 bytes per NumCounters) are not part
+// of MaxCost.
+//
+// Eviction and admission. Three quarters of MaxCost are ristretto's: its sampled-LFU
+// policy evicts the least frequently used entries, and its TinyLFU admission only
+// takes a new entry used at least as often as what it would evict. The last quarter
+// is a FIFO admission window: a new key that ristretto has no room for goes there
+// instead of being declined, so the latest writes of a full cache stay readable. When
+// the window is full, its oldest entry is offered to ristretto, which keeps it if the
+// reads it got in the window make it as valuable as what it would evict; otherwise it
+// is dropped. So frequently read entries are not displaced by keys written once and
+// never read. ristretto counts reads in lossy batches, so that choice is approximate.
+// Stats reports the cost charged and how many writes were not kept.
 //
 // Read-your-writes. When Set, SetMany or UpdateTimeout returns, every goroutine's
 // Get returns the new value, until the key is written, removed, expires or is
 // evicted. ristretto itself applies new keys asynchronously, through a buffer that may
 // drop them under contention; the adapter updates keys ristretto holds in place
 // (synchronously), waits for ristretto to apply new keys, and retries a write its
-// buffer dropped. The one exception is a cache that is full: there ristretto's
-// admission policy may decline a new entry (or one that grew) in favour of more
-// frequently used ones, and the key then reads as a miss. A write never leaves an
-// older value readable.
+// buffer dropped. In a full cache a new entry goes to the admission window; the one
+// exception is an entry larger than the window (a quarter of MaxCost), which
+// ristretto's admission policy may decline in favour of more frequently used ones, and
+// the key then reads as a miss. A write never leaves an older value readable.
 //
 // Atomic per key. Set, SetMany, Remove and UpdateTimeout hold a lock for the key
 // (one of 256, chosen by a hash of the key), so UpdateTimeout's read-modify-write
@@ -77,9 +85,10 @@
 // that expired less than Grace ago gives it a new expiry and returns its value. With
 // Grace 0, the default, nothing is kept past expiry.
 //
-// Close. Close waits for calls in flight, then stops ristretto's goroutines and frees
-// its memory; later calls return adapter.ErrClosed. An Adapter that becomes
-// unreachable without Close is closed by the garbage collector.
+// Close. Close returns at once however many goroutines are calling, and later calls
+// return adapter.ErrClosed. Once the calls in flight have returned, ristretto's
+// goroutines are stopped and its memory is freed, in the background. An Adapter that
+// becomes unreachable without Close is closed by the garbage collector.
 //
 // The adapter implements adapter.Batcher, adapter.Pinger, adapter.Clearer,
 // adapter.TTLReader, adapter.Viewer and adapter.Memoizer.

@@ -223,7 +223,15 @@ func (st *state) sweep(stop <-chan struct{}) {
 func (st *state) expire(key string, now int64) {
 	mu := st.lock(key)
 	defer mu.Unlock()
-	if e, ok := st.rc.Get(key); ok && e.is(key) && e.expiry() != 0 && now >= satAdd(e.expiry(), int64(st.grace)) {
+	over := func(e entry) bool { return e.expiry() != 0 && now >= satAdd(e.expiry(), int64(st.grace)) }
+	if e, ok := st.win.get(key); ok {
+		if over(e) {
+			st.win.take(key)
+			st.index.forget(e)
+		}
+		return
+	}
+	if e, ok := st.rc.Get(key); ok && e.is(key) && over(e) {
 		st.rc.Del(key)
 	}
 }

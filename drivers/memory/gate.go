@@ -2,11 +2,11 @@ package memory
 
 import (
 	"sync/atomic"
-	"time"
 	"unsafe"
 )
 
-// gate lets Close wait for the calls in flight before it closes ristretto.
+// gate refuses calls once the adapter is closed, and releases ristretto once no call
+// is in flight any more.
 //
 // ristretto's Close is not safe while other goroutines use the cache: it closes the
 // channels that Get (through its access buffer), Set, Del and Wait send on, so a call
@@ -15,14 +15,33 @@ import (
 // scale with cores. Instead each call increments one of gateSlots counters, chosen by
 // a hash of the address of a variable on the calling goroutine's stack: a goroutine
 // keeps using the same counter, on its own cache line, so goroutines running on
-// different cores rarely touch the same line. Close sets closed and then waits until
-// every counter is zero: a call either saw closed and left, or Close sees its count
-// (enter increments before it loads closed, Close stores closed before it loads the
-// counts, and Go's atomics are sequentially consistent).
+// different cores rarely touch the same line.
+//
+// Close sets closed; release (stopping ristretto) runs once every counter is zero. A
+// call either saw closed and left, or is counted (enter increments before it loads
+// closed, close stores closed before it loads the counts, and Go's atomics are
+// sequentially consistent), so release never runs while a call is in flight.
+//
+// release runs on a goroutine of its own, started by close when no call is in
+// flight, else by the last call to leave (leave loads closed after its decrement, so
+// it sees closed if close saw its count). close does not wait for it: waiting for
+// other goroutines (the calls in flight, the sweeper, ristretto's) takes as long as
+// their next turn on a CPU, which with hundreds of busy goroutines per core can be
+// seconds.
+//
+// enter loads closed once more before it increments, and a call that sees it set
+// leaves without touching a counter. Only the load after the increment matters for
+// the argument above, but without the first one every refused call bumped a counter,
+// and with enough goroutines calling, some counter was almost never zero: Close, which
+// used to wait for zero, took seconds or never returned. Now only a call that passed
+// the first load before Close can still bump a counter after it, once.
 type gate struct {
 	closed atomic.Bool
 	_      [cacheLine - 4]byte // closed is read by every call: keep it off the counters' lines
 	slots  [gateSlots]slot
+
+	released atomic.Bool // release has been started
+	release  func()      // stops what the gate guards; run once, after close
 }
 
 const (
@@ -40,17 +59,48 @@ type slot struct {
 // enter registers a call, or returns nil once the gate is closed. A non-nil slot must
 // be given back with leave.
 func (g *gate) enter() *slot {
+	if g.closed.Load() {
+		return nil // refused without touching a counter (see gate)
+	}
 	s := &g.slots[slotIndex()]
 	s.n.Add(1)
 	if g.closed.Load() {
-		s.n.Add(-1)
+		g.leave(s)
 		return nil
 	}
 	return s
 }
 
-// leave ends a call registered by enter.
-func (g *gate) leave(s *slot) { s.n.Add(-1) }
+// leave ends a call registered by enter. After close, the last call to leave starts
+// release.
+func (g *gate) leave(s *slot) {
+	s.n.Add(-1)
+	if g.closed.Load() {
+		g.lastOut()
+	}
+}
+
+// lastOut starts release if no call is in flight and nobody has started it yet. It
+// runs on a goroutine of its own so that the caller returns at once (release waits
+// for ristretto's goroutines), and so that the sweeper, which release stops and waits
+// for, can be the last call out.
+func (g *gate) lastOut() {
+	if g.idle() && g.released.CompareAndSwap(false, true) {
+		go g.release()
+	}
+}
+
+// idle reports whether no call is in flight. Once the gate is closed and idle, no
+// call can use what it guards any more: a call that increments a counter after that
+// loads closed next and leaves.
+func (g *gate) idle() bool {
+	for i := range g.slots {
+		if g.slots[i].n.Load() != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // slotIndex hashes the address of a local variable: different goroutines have
 // different stacks, so they get different slots with high probability, and a
@@ -63,18 +113,13 @@ func slotIndex() uint64 {
 	return h >> (64 - gateBits)
 }
 
-// close closes the gate and waits until no call is in flight. It reports false if
-// the gate was already closed (by this or another goroutine).
+// close closes the gate: every later enter returns nil. It starts release if no call
+// is in flight; otherwise the last call in flight to leave starts it (see lastOut).
+// It reports false if the gate was already closed (by this or another goroutine).
 func (g *gate) close() bool {
 	if g.closed.Swap(true) {
 		return false
 	}
-	for i := range g.slots {
-		// Calls are short (a Set waits at most for ristretto to apply its buffer),
-		// so poll with a small, growing sleep rather than make calls signal.
-		for d := time.Microsecond; g.slots[i].n.Load() != 0; d = min(2*d, time.Millisecond) {
-			time.Sleep(d)
-		}
-	}
+	g.lastOut()
 	return true
 }

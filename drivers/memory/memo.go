@@ -20,6 +20,9 @@ func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(
 	}
 	defer a.leave(s)
 	e, ok := a.rc.Get(key)
+	if !ok {
+		e, ok = a.missed(key) // attach keeps no memo for it: it is not in ristretto
+	}
 	if !ok || !e.is(key) || e.expiredNow(a.state) {
 		return nil, adapter.NotFound(key)
 	}

@@ -45,6 +45,7 @@ type state struct {
 	epoch   time.Time // the zero of the adapter's monotonic clock (see now)
 	grace   time.Duration
 	index   *expiryIndex
+	win     *window
 	sweeper *sweeper
 }
 
@@ -148,6 +149,7 @@ func New(opts *Options) (*Adapter, error) {
 		return nil, err
 	}
 	index := &expiryIndex{grace: o.Grace}
+	win := newWindow(o.MaxCost)
 	seed := maphash.MakeSeed()
 	hashKey := testHashKey
 	if hashKey == nil {
@@ -155,7 +157,8 @@ func New(opts *Options) (*Adapter, error) {
 	}
 	rc, err := ristretto.NewCache(&ristretto.Config[string, entry]{
 		NumCounters: o.NumCounters,
-		MaxCost:     o.MaxCost,
+		// MaxCost less the admission window's share (see window.go).
+		MaxCost:     win.base,
 		BufferItems: o.BufferItems,
 		// Costs passed to Set already include EntryOverhead, which accounts for what
 		// ristretto spends per entry. Without this flag ristretto would add its own
@@ -173,15 +176,17 @@ func New(opts *Options) (*Adapter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("strata/memory: %w", err)
 	}
+	win.rc = rc
 	st := &state{
 		rc:      rc,
-		gate:    &gate{},
 		stripes: new([numStripes]stripe),
 		seed:    seed,
 		epoch:   time.Now(),
 		grace:   o.Grace,
 		index:   index,
+		win:     win,
 	}
+	st.gate = &gate{release: st.release}
 	st.sweeper = startSweeper(st)
 	a := &Adapter{state: st, opts: o}
 	// An Adapter dropped without Close would leave the sweeper and ristretto's
@@ -196,16 +201,18 @@ func New(opts *Options) (*Adapter, error) {
 // that tests can make keys collide.
 var testHashKey func(key string) uint64
 
-// shutdown closes the gate (waiting for calls in flight, the sweeper's included),
-// stops the sweeper and closes ristretto. It reports false if it had already run.
-func (st *state) shutdown() bool {
-	if !st.gate.close() {
-		return false
-	}
+// shutdown closes the gate, which then runs release: at once if no call is in
+// flight (the sweeper's included), else when the last one returns. It reports false
+// if it had already run.
+func (st *state) shutdown() bool { return st.gate.close() }
+
+// release stops the sweeper and closes ristretto, freeing its memory. The gate runs
+// it once, when it is closed and no call is in flight.
+func (st *state) release() {
 	st.sweeper.halt()
 	st.rc.Close()
 	st.index.clear()
-	return true
+	st.win.clear()
 }
 
 // Options returns the adapter's configuration, with defaults filled in.
@@ -240,15 +247,17 @@ func (a *Adapter) Clear(ctx context.Context) error {
 	}
 	a.rc.Clear()
 	a.index.clear()
+	a.win.clear()
 	for i := range a.stripes {
 		a.stripes[i].Unlock()
 	}
 	return nil
 }
 
-// Close waits for calls in flight, then stops ristretto and frees its memory. Every
-// later call returns an error wrapping adapter.ErrClosed. Closing twice is not an
-// error.
+// Close makes every later call return an error wrapping adapter.ErrClosed, and
+// returns at once, however many goroutines keep calling. Once the calls in flight
+// have returned, ristretto's goroutines and the sweeper are stopped and the memory
+// is freed, in the background. Closing twice is not an error.
 func (a *Adapter) Close() error {
 	if a.shutdown() {
 		a.cleanup.Stop()
@@ -264,20 +273,25 @@ type Stats struct {
 	// EntryOverhead each). It stays at or below MaxCost, except that it can exceed it
 	// briefly while concurrent overwrites grow entries.
 	Cost int64
-	// Rejected counts the writes the cache did not keep: ristretto's admission
-	// policy declined them, or evicted them before Set returned, because the cache
+	// Rejected counts the writes the cache did not keep when they returned:
+	// entries too large for the admission window (a quarter of MaxCost) that
+	// ristretto's admission policy declined, or evicted at once, because the cache
 	// was full of more frequently used entries. A steady rise means MaxCost is too
-	// small for the working set.
+	// small for such entries.
 	Rejected uint64
 }
 
 // Stats returns the adapter's current cost and counters. After Close, Cost is 0.
 func (a *Adapter) Stats() Stats {
+	if a.gate.closed.Load() {
+		// What is still held is being freed (see Close).
+		return Stats{MaxCost: a.opts.MaxCost, Rejected: a.rejected.Load()}
+	}
 	// ristretto's cost accessors only take its policy's lock: safe at any time,
 	// even during or after Close (which zeroes the cost).
 	return Stats{
 		MaxCost:  a.opts.MaxCost,
-		Cost:     a.rc.MaxCost() - a.rc.RemainingCost(),
+		Cost:     a.rc.MaxCost() - a.rc.RemainingCost() + a.win.cost(),
 		Rejected: a.rejected.Load(),
 	}
 }

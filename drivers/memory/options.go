@@ -47,9 +47,10 @@ var errClosed = fmt.Errorf("%w (strata/memory)", adapter.ErrClosed)
 type Options struct {
 	// MaxCost bounds the cache, in bytes. Each entry costs its key's and value's
 	// length (rounded up to the Go allocator's size class) plus EntryOverhead; when
-	// a new entry would exceed MaxCost, ristretto evicts less used entries, or does
-	// not admit the new one. 0 means DefaultMaxCost (64 MiB); at least MinMaxCost
-	// (1 KiB). The access-frequency counters (see NumCounters) come on top.
+	// a new entry would exceed MaxCost, less used entries are evicted (a quarter of
+	// MaxCost is a window for the latest writes: see the package documentation). 0
+	// means DefaultMaxCost (64 MiB); at least MinMaxCost (1 KiB). The
+	// access-frequency counters (see NumCounters) come on top.
 	MaxCost int64
 
 	// Grace is how long a value is kept after it expires, so that UpdateTimeout can

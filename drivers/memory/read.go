@@ -24,6 +24,9 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	e, ok := a.rc.Get(key)
+	if !ok {
+		e, ok = a.missed(key)
+	}
 	a.leave(s)
 	if !ok || !e.is(key) || e.expiredNow(a.state) {
 		return nil, adapter.NotFound(key)
@@ -48,6 +51,9 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 		return err
 	}
 	e, ok := a.rc.Get(key)
+	if !ok {
+		e, ok = a.missed(key)
+	}
 	a.leave(s)
 	if !ok || !e.is(key) || e.expiredNow(a.state) {
 		return adapter.NotFound(key)
@@ -70,6 +76,9 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Dura
 		return nil, 0, err
 	}
 	e, ok := a.rc.Get(key)
+	if !ok {
+		e, ok = a.missed(key)
+	}
 	a.leave(s)
 	if !ok || !e.is(key) {
 		return nil, 0, adapter.NotFound(key)
@@ -102,7 +111,11 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 	now := a.now()
 	out := make(map[string][]byte, len(keys))
 	for _, k := range keys {
-		if e, ok := a.rc.Get(k); ok && e.is(k) && !e.expired(now) {
+		e, ok := a.rc.Get(k)
+		if !ok {
+			e, ok = a.missed(k)
+		}
+		if ok && e.is(k) && !e.expired(now) {
 			out[k] = e.value()
 		}
 	}

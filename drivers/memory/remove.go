@@ -46,6 +46,10 @@ func (a *Adapter) Remove(ctx context.Context, keys ...string) (allExisted bool, 
 func (a *Adapter) remove(key string) bool {
 	mu := a.lock(key)
 	defer mu.Unlock()
+	if e, ok := a.win.take(key); ok {
+		a.index.forget(e)
+		return !e.expiredNow(a.state)
+	}
 	e, ok := a.rc.Get(key)
 	if !ok || !e.is(key) {
 		return false

@@ -22,16 +22,19 @@ import (
 //     the cache has room for the difference: ristretto never evicts for an update,
 //     so growing entries in a full cache would break the MaxCost bound. After a
 //     growing update, Wait, so that the next write's RemainingCost includes it.
-//   - Anything else is an insert: Del first (which also drops an expired entry
+//   - Anything else is an insert: the key is taken out of the admission window, if
+//     it was there, and deleted from ristretto (which also drops an expired entry
 //     ristretto has not cleaned up yet, and orders the insert after the delete in the
-//     buffer), then SetWithTTL, which only queues the item, then Wait, which returns
-//     once the buffer has been applied up to it. The insert goes through the TinyLFU
-//     admission policy, which evicts to make room or, when the cache is full of more
-//     frequently used entries, declines the new one.
+//     buffer). If ristretto has no room for the entry, it goes to the admission
+//     window instead, visible at once (see window.go). Otherwise SetWithTTL, which
+//     only queues the item, then Wait, which returns once the buffer has been
+//     applied up to it.
 //   - SetWithTTL returns false when the buffer is full and the insert was dropped:
 //     Wait for the buffer to drain, then retry.
-//   - Finally the key is looked up. It is missing only if the policy declined the
-//     entry or evicted it at once; that is counted in Stats.Rejected.
+//   - Finally the key is looked up. It is missing only if ristretto's admission
+//     declined the entry or evicted it at once (concurrent writes took the room it
+//     had): it then goes to the admission window, or, too large for it, is counted
+//     in Stats.Rejected.
 //
 // SetMany runs the first part (stage) for every item under all their locks, then
 // waits once for all its inserts.
@@ -42,21 +45,27 @@ import (
 // would decline most later writes. Only an overwrite reads the held entry with Get
 // (for its cost), which counts as a use of that key.
 func (a *Adapter) write(ctx context.Context, key string, e entry, old *entry) error {
-	visible, err := a.stage(ctx, key, e, old)
+	visible, err := a.stage(ctx, key, e, old, nil)
 	if err != nil || visible {
 		return err
 	}
 	a.rc.Wait()
-	a.settle(key)
+	a.settle(key, e, nil)
 	return nil
 }
 
 // stage is the first part of write: everything up to the Wait. It reports whether e
-// is already visible (an in-place update); if not, e was queued as an insert and the
-// caller must Wait and then settle, still holding key's write lock.
-func (a *Adapter) stage(ctx context.Context, key string, e entry, old *entry) (visible bool, err error) {
+// needs nothing more (an in-place update, or an entry stored in the admission window
+// or through insertLarge); if not, e was queued as an insert and the caller must
+// Wait and then settle, still holding key's write lock and those of the stripes in
+// locked (sorted).
+func (a *Adapter) stage(ctx context.Context, key string, e entry, old *entry, locked []int) (visible bool, err error) {
 	cost := e.cost()
-	if old == nil {
+	if held, ok := a.win.take(key); ok {
+		// key was in the admission window, so not in ristretto: e is an insert.
+		a.index.forget(held)
+		old = nil
+	} else if old == nil {
 		if _, present := a.rc.GetTTL(key); present {
 			if held, ok := a.rc.Get(key); ok {
 				old = &held
@@ -71,6 +80,15 @@ func (a *Adapter) stage(ctx context.Context, key string, e entry, old *entry) (v
 	}
 	if !inPlace {
 		a.rc.Del(key)
+		// With no room in ristretto, a new entry goes to the admission window, not
+		// through ristretto's admission (see window.go); one larger than ristretto's
+		// share goes through it, with room made from the window's share.
+		if cost > a.win.base {
+			return true, a.insertLarge(ctx, key, e)
+		}
+		if cost > a.rc.RemainingCost() && a.admit(key, e, locked) {
+			return true, nil
+		}
 	}
 	// Indexed before it is stored: ristretto may evict or decline it (calling
 	// index.forget) as soon as it is queued. No TTL for ristretto (see expiry.go).
@@ -98,10 +116,12 @@ func (a *Adapter) stage(ctx context.Context, key string, e entry, old *entry) (v
 	return false, nil
 }
 
-// settle checks, after a Wait, whether ristretto kept a queued insert of key, and
-// counts it in Stats.Rejected if not.
-func (a *Adapter) settle(key string) {
-	if !a.present(key) {
+// settle checks, after a Wait, whether ristretto kept a queued insert of e under key.
+// If not, it puts e in the admission window (see window.go), and counts it in
+// Stats.Rejected if that fails too. The caller holds key's write lock and those of
+// the stripes in locked (sorted).
+func (a *Adapter) settle(key string, e entry, locked []int) {
+	if !a.present(key) && !a.admit(key, e, locked) {
 		a.rejected.Add(1)
 	}
 }
@@ -178,15 +198,15 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 	for _, i := range stripes {
 		a.stripes[i].Lock()
 	}
-	var queued []string
+	var queued []item
 	defer func() {
 		// Even when returning early, wait for what was queued before unlocking, so
 		// that no insert is still in ristretto's buffer once another write of the
 		// key can start.
 		if len(queued) > 0 {
 			a.rc.Wait()
-			for _, k := range queued {
-				a.settle(k)
+			for _, it := range queued {
+				a.settle(it.key, it.e, stripes)
 			}
 		}
 		for _, i := range stripes {
@@ -199,12 +219,12 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 			return err
 		}
 		it.e.setExpiry(a.expiryAt(now, ttl))
-		visible, err := a.stage(ctx, it.key, it.e, nil)
+		visible, err := a.stage(ctx, it.key, it.e, nil, stripes)
 		if err != nil {
 			return err
 		}
 		if !visible {
-			queued = append(queued, it.key)
+			queued = append(queued, it)
 		}
 	}
 	return nil
@@ -226,6 +246,9 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 	mu := a.lock(key)
 	defer mu.Unlock()
 	e, ok := a.rc.Get(key)
+	if !ok {
+		e, ok = a.missed(key)
+	}
 	now := a.now()
 	if !ok || !e.is(key) || (e.expiry() != 0 && now >= satAdd(e.expiry(), int64(a.grace))) {
 		return nil, adapter.NotFound(key)
