@@ -128,7 +128,7 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 	b, err := c.a.Get(ctx, full)
 	if err != nil {
 		var zero V
-		return zero, err
+		return zero, c.callerKey(err, full, key)
 	}
 	return c.decode(key, b)
 }
@@ -163,7 +163,7 @@ func (c *Cache[V]) set(ctx context.Context, key string, v V, ttl time.Duration) 
 	if err != nil {
 		return nil, err
 	}
-	return b, c.a.Set(ctx, full, b, ttl)
+	return b, c.callerKey(c.a.Set(ctx, full, b, ttl), full, key)
 }
 
 // Remove deletes keys and reports whether every distinct one existed. Removing no keys
@@ -195,7 +195,7 @@ func (c *Cache[V]) UpdateTimeout(ctx context.Context, key string, ttl time.Durat
 	}
 	b, err := c.a.UpdateTimeout(ctx, full, ttl)
 	if err != nil {
-		return zero, err
+		return zero, c.callerKey(err, full, key)
 	}
 	return c.decode(key, b)
 }
@@ -212,6 +212,19 @@ func (c *Cache[V]) fullKey(key string) (string, error) {
 			ErrInvalidKey, len(key), len(c.prefix), MaxKeyLen)
 	}
 	return c.prefix + key, nil
+}
+
+// callerKey returns the driver's err for the prefixed key full as the error for
+// the caller's key: a miss names "42", not "users:42".
+func (c *Cache[V]) callerKey(err error, full, key string) error {
+	if err == nil || c.prefix == "" {
+		return err
+	}
+	var ke *KeyError
+	if errors.As(err, &ke) && ke == err && ke.Key == full {
+		return &KeyError{Key: key, Err: ke.Err}
+	}
+	return err
 }
 
 func (c *Cache[V]) fullKeys(keys []string) ([]string, error) {

@@ -207,3 +207,22 @@ func TestGetOrSetSecondLookHitSkipsTheLoader(t *testing.T) {
 		t.Fatalf("GetOrSet = %q, %v; want the value found on the second look", v, err)
 	}
 }
+
+// TestErrorsNameTheCallersKey: a miss (and any other error a driver ties to a key)
+// names the key the caller passed, not the prefixed key the driver saw.
+func TestErrorsNameTheCallersKey(t *testing.T) {
+	ctx := context.Background()
+	for name, codec := range map[string]serializer.Codec[string]{"raw": serializer.Raw[string](), "msgpack": nil} {
+		for _, decodeEveryHit := range []bool{false, true} {
+			c := adapter.New(newMemory(t), &adapter.Options[string]{Prefix: "users:", Codec: codec, DecodeEveryHit: decodeEveryHit})
+			_, err := c.Get(ctx, "42")
+			_, uerr := c.UpdateTimeout(ctx, "42", time.Minute)
+			for _, e := range []error{err, uerr} {
+				var ke *adapter.KeyError
+				if !errors.As(e, &ke) || ke.Key != "42" || strings.Contains(e.Error(), "users:") {
+					t.Errorf("%s: %v; want a KeyError naming \"42\"", name, e)
+				}
+			}
+		}
+	}
+}

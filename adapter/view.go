@@ -78,7 +78,7 @@ func (c *Cache[V]) getView(ctx context.Context, key, full string) (V, error) {
 	s.v, s.key = zero, "" // also drops a partly decoded value after an error
 	c.views.Put(s)
 	if err != nil {
-		return zero, err
+		return zero, c.callerKey(err, full, key)
 	}
 	return v, nil
 }
