@@ -19,7 +19,7 @@ func TestSilentPartitionIsNoticed(t *testing.T) {
 	const liveness = 500 * time.Millisecond
 	ctx := ctxT(t)
 	srv := redistest.StartServer(t, nil)
-	proxy := startStallProxy(t, srv.Addr())
+	proxy := redistest.StartProxy(t, srv.Addr())
 	prefix := redistest.RandomPrefix()
 	a, _ := overRedis(t, srv.URL(), prefix, nil)
 	b := observe(t, "redis://"+proxy.Addr()+"/0", prefix, Options{L1TTL: time.Minute, Liveness: liveness})

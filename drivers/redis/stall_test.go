@@ -92,7 +92,7 @@ func TestStalledServerBoundsCallsWithoutDeadline(t *testing.T) {
 	for _, grace := range []time.Duration{0, time.Minute} {
 		for _, pipe := range []bool{false, true} {
 			t.Run(fmt.Sprintf("grace=%v/autopipeline=%v", grace, pipe), func(t *testing.T) {
-				p := startStallProxy(t, srv.Addr())
+				p := redistest.StartProxy(t, srv.Addr())
 				u := fmt.Sprintf("redis://%s/0?read_timeout=%v&write_timeout=%v&prefix=%s&grace=%v&autopipeline=%v",
 					p.Addr(), stallTimeout, stallTimeout, redistest.RandomPrefix(), grace, pipe)
 				a, err := Open(ctxT(t), u)
@@ -114,9 +114,9 @@ func TestStalledServerBoundsCallsWithoutDeadline(t *testing.T) {
 func TestStalledClusterBoundsCallsWithoutDeadline(t *testing.T) {
 	c := sharedCluster(t)
 	route := map[string]string{}
-	var proxies []*stallProxy
+	var proxies []*redistest.Proxy
 	for _, node := range c.Nodes() {
-		p := startStallProxy(t, node.Addr())
+		p := redistest.StartProxy(t, node.Addr())
 		route[node.Addr()] = p.Addr()
 		proxies = append(proxies, p)
 	}
@@ -144,14 +144,14 @@ func TestStalledClusterBoundsCallsWithoutDeadline(t *testing.T) {
 			if len(slots) < 2 {
 				t.Fatalf("the keys are in %d slot(s); the test needs batches across slots", len(slots))
 			}
-			each := func(f func(*stallProxy)) func() {
+			each := func(f func(*redistest.Proxy)) func() {
 				return func() {
 					for _, p := range proxies {
 						f(p)
 					}
 				}
 			}
-			checkStalledCalls(t, a, each((*stallProxy).Stall), each((*stallProxy).Resume))
+			checkStalledCalls(t, a, each((*redistest.Proxy).Stall), each((*redistest.Proxy).Resume))
 		})
 	}
 }

@@ -47,7 +47,9 @@
 // frozen (Pause, SIGSTOP) and thawed (Resume). The same works on any node of
 // a Cluster (Nodes) or Sentinel set-up (Master, Replica, Sentinels).
 // Cluster.WaitReady and Sentinel.WaitForFailover wait for the system to
-// recover.
+// recover. StartProxy puts a TCP proxy in front of any address: Stall makes the
+// network path go silent without closing a connection (a partition), Resume
+// forwards again.
 //
 // # Cluster and Sentinel
 //

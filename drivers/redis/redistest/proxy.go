@@ -1,20 +1,19 @@
-package redis
+package redistest
 
 import (
 	"errors"
 	"io"
 	"net"
 	"sync"
-	"testing"
 )
 
-// stallProxy is a TCP proxy on 127.0.0.1 in front of a server, for tests of a
+// Proxy is a TCP proxy on 127.0.0.1 in front of a server, for tests of a
 // network path that goes silent: after Stall it stops forwarding bytes in both
 // directions without closing anything, so clients see neither a reply nor an
 // error, only their own timeouts (as when a switch or a NAT table drops a
 // connection's packets). Connections accepted while it is stalled stay open
 // but silent too. Resume forwards again, including what was held back.
-type stallProxy struct {
+type Proxy struct {
 	ln     net.Listener
 	target string
 
@@ -26,15 +25,15 @@ type stallProxy struct {
 	wg      sync.WaitGroup
 }
 
-// startStallProxy listens on a free loopback port, forwards every connection
-// to target (host:port) and closes everything when the test ends.
-func startStallProxy(t testing.TB, target string) *stallProxy {
+// StartProxy listens on a free loopback port, forwards every connection to target
+// (host:port, such as Server.Addr) and closes everything when the test ends.
+func StartProxy(t TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("redistest: proxy: %v", err)
 	}
-	p := &stallProxy{ln: ln, target: target, resumed: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, target: target, resumed: make(chan struct{}), conns: map[net.Conn]struct{}{}}
 	close(p.resumed) // not stalled
 	p.wg.Go(p.accept)
 	t.Cleanup(p.Close)
@@ -42,10 +41,10 @@ func startStallProxy(t testing.TB, target string) *stallProxy {
 }
 
 // Addr is the proxy's host:port, to dial instead of the server's.
-func (p *stallProxy) Addr() string { return p.ln.Addr().String() }
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
 // Stall stops forwarding on every connection, present and future.
-func (p *stallProxy) Stall() {
+func (p *Proxy) Stall() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.stalled {
@@ -55,7 +54,7 @@ func (p *stallProxy) Stall() {
 }
 
 // Resume forwards again, held-back bytes first.
-func (p *stallProxy) Resume() {
+func (p *Proxy) Resume() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stalled {
@@ -65,7 +64,7 @@ func (p *stallProxy) Resume() {
 }
 
 // Close stops the proxy, closes every connection and waits for its goroutines.
-func (p *stallProxy) Close() {
+func (p *Proxy) Close() {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -85,7 +84,7 @@ func (p *stallProxy) Close() {
 }
 
 // track registers c to be closed by Close; false if the proxy is closed.
-func (p *stallProxy) track(c net.Conn) bool {
+func (p *Proxy) track(c net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -96,7 +95,7 @@ func (p *stallProxy) track(c net.Conn) bool {
 	return true
 }
 
-func (p *stallProxy) accept() {
+func (p *Proxy) accept() {
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
@@ -110,7 +109,7 @@ func (p *stallProxy) accept() {
 }
 
 // serve connects c to the target and pumps bytes both ways.
-func (p *stallProxy) serve(c net.Conn) {
+func (p *Proxy) serve(c net.Conn) {
 	s, err := net.Dial("tcp", p.target)
 	if err != nil {
 		_ = c.Close()
@@ -155,7 +154,7 @@ func (p *stallProxy) serve(c net.Conn) {
 }
 
 // gate blocks while the proxy is stalled.
-func (p *stallProxy) gate() {
+func (p *Proxy) gate() {
 	p.mu.Lock()
 	ch := p.resumed
 	p.mu.Unlock()
