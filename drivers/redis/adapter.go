@@ -204,14 +204,14 @@ func (a *Adapter) Close() error {
 	for _, s := range subs {
 		s.stop()
 	}
+	if a.autoPipe != nil {
+		a.autoPipe.close()
+	}
 	var err error
 	if a.owned {
 		if e := a.client.Close(); e != nil && !errors.Is(e, goredis.ErrClosed) {
 			err = fmt.Errorf("strata/redis: close: %w", e)
 		}
-	}
-	if a.autoPipe != nil {
-		a.autoPipe.close() // after closing an owned client, which ends its batches
 	}
 	return err
 }

@@ -52,13 +52,15 @@ type autoPipe struct {
 	mu      sync.Mutex
 	queue   []*queued
 	running int        // batch goroutines
-	idle    *sync.Cond // on mu: signalled when running drops to 0
-	closing bool       // set by wait: no new batch starts
+	closing bool       // set by close: no call is queued any more
+
+	life context.Context // the batches' context: close cancels it
+	end  context.CancelFunc
 }
 
 func newAutoPipe(client goredis.UniversalClient, bound time.Duration) *autoPipe {
 	p := &autoPipe{client: client, maxRuns: min(max(runtime.GOMAXPROCS(0), 2), 8), bound: bound}
-	p.idle = sync.NewCond(&p.mu)
+	p.life, p.end = context.WithCancel(context.Background())
 	return p
 }
 
@@ -144,6 +146,9 @@ func (p *autoPipe) do(ctx context.Context, cmd goredis.Cmder) error {
 		// batch will still signal done: q is not reused.
 		q.state.CompareAndSwap(waiting, abandoned)
 		return adapter.CheckContext(ctx)
+	case <-p.life.Done():
+		q.state.CompareAndSwap(waiting, abandoned) // as above
+		return adapter.ErrClosed
 	}
 }
 
@@ -154,9 +159,6 @@ func (p *autoPipe) run() {
 		p.mu.Lock()
 		if len(p.queue) == 0 {
 			p.running--
-			if p.running == 0 {
-				p.idle.Broadcast()
-			}
 			p.mu.Unlock()
 			return
 		}
@@ -190,7 +192,7 @@ func (p *autoPipe) send(batch []*queued) {
 		}
 	}
 	if len(live) > 0 {
-		ctx := context.Background()
+		ctx := p.life
 		if bounded {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithDeadline(ctx, deadline)
@@ -210,15 +212,15 @@ func (p *autoPipe) send(batch []*queued) {
 	}
 }
 
-// close stops new batches and waits for those in flight; calls queued after it
-// return adapter.ErrClosed.
+// close refuses new calls, releases the callers still waiting (adapter.ErrClosed)
+// and cancels the batches in flight. It does not wait for their goroutines: with
+// many busy goroutines per core, their next turn on a CPU can be seconds away.
+// They end as soon as they run, sending nothing more.
 func (p *autoPipe) close() {
 	p.mu.Lock()
 	p.closing = true
-	for p.running > 0 {
-		p.idle.Wait()
-	}
 	p.mu.Unlock()
+	p.end()
 }
 
 // The helpers below read a command's result only after process returned nil.

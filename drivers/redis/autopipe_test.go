@@ -159,8 +159,8 @@ func openOwnServer(t *testing.T) (*Adapter, *redistest.Server) {
 	return a, srv
 }
 
-// TestAutoPipelineClose: Close waits for the batches in flight, later calls
-// return ErrClosed, and a caller's client stays open.
+// TestAutoPipelineClose: Close releases every caller with ErrClosed, the batch
+// goroutines end, later calls return ErrClosed, and a caller's client stays open.
 func TestAutoPipelineClose(t *testing.T) {
 	ctx := ctxT(t)
 	rdb := client(t, serverURL(t))
@@ -189,13 +189,16 @@ func TestAutoPipelineClose(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	a.autoPipe.mu.Lock()
-	running, queued := a.autoPipe.running, len(a.autoPipe.queue)
-	a.autoPipe.mu.Unlock()
-	if running != 0 {
-		t.Errorf("%d batch goroutines still running after Close", running)
-	}
 	wg.Wait()
+	// Close does not wait for the batch goroutines (see autoPipe.close); they end
+	// as soon as they run, cancelled.
+	var running, queued int
+	eventually(t, 10*time.Second, "the batch goroutines end after Close", func() bool {
+		a.autoPipe.mu.Lock()
+		defer a.autoPipe.mu.Unlock()
+		running, queued = a.autoPipe.running, len(a.autoPipe.queue)
+		return running == 0
+	})
 	close(errs)
 	for err := range errs {
 		t.Errorf("Get while closing: %v", err)
@@ -288,5 +291,45 @@ func TestAutoPipelineNeverSendsAbandoned(t *testing.T) {
 	}
 	if v, err := a.Get(ctx, "k"); err != nil || string(v) != "new" {
 		t.Fatalf("Get = %q, %v; want \"new\"", v, err)
+	}
+}
+
+// TestAutoPipelineCloseDoesNotWaitForAStuckBatch: a batch waiting on a server that
+// does not answer (paused) holds neither Close nor its callers, who get ErrClosed
+// at once; the caller's client stays the caller's.
+func TestAutoPipelineCloseDoesNotWaitForAStuckBatch(t *testing.T) {
+	srv := redistest.StartServer(t, nil)
+	rdb := client(t, srv.URL()+"?read_timeout=5s")
+	a := newTestAdapter(t, rdb, Options{AutoPipeline: true})
+	a.autoPipe.always = true
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Resume() })
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() { _, err := a.Get(context.Background(), "k"); errs <- err }()
+	}
+	eventually(t, 10*time.Second, "a batch is in flight", func() bool {
+		a.autoPipe.mu.Lock()
+		defer a.autoPipe.mu.Unlock()
+		return a.autoPipe.running > 0
+	})
+	start := time.Now()
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close took %v: it waited for a batch the server does not answer", d)
+	}
+	for range 8 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, adapter.ErrClosed) {
+				t.Errorf("a caller of the stuck batch got %v; want ErrClosed", err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("a caller of the stuck batch was still waiting 2s after Close")
+		}
 	}
 }
