@@ -51,8 +51,8 @@ type autoPipe struct {
 
 	mu      sync.Mutex
 	queue   []*queued
-	running int        // batch goroutines
-	closing bool       // set by close: no call is queued any more
+	running int  // batch goroutines
+	closing bool // set by close: no call is queued any more
 
 	life context.Context // the batches' context: close cancels it
 	end  context.CancelFunc
