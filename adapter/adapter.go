@@ -5,15 +5,15 @@ import (
 	"time"
 )
 
-// DefaultTTL asks a [Cache] to use its configured default time to live (5 minutes
-// unless [Options.DefaultTTL] says otherwise). Cache resolves it before calling the
+// DefaultTTL asks a strata.Cache to use its configured default time to live (5 minutes
+// unless strata.Options.DefaultTTL says otherwise). The Cache resolves it before calling the
 // driver, so an Adapter never receives it.
 const DefaultTTL time.Duration = 0
 
 // NoExpiration keeps a value until it is removed or evicted.
 const NoExpiration time.Duration = -1
 
-// StandardTTL is the default time to live of a Cache whose Options leave DefaultTTL
+// StandardTTL is the default time to live of a strata.Cache whose Options leave DefaultTTL
 // at zero: the 300 seconds of the Python library Strata's behaviour comes from.
 const StandardTTL = 5 * time.Minute
 

@@ -1,16 +1,19 @@
-// Package adapter defines Strata's driver contract and the typed cache users hold.
+// Package adapter is Strata's driver contract: what a backend implements so that
+// strata.Cache can use it. Applications use package strata; this package is for
+// driver authors.
 //
 // An [Adapter] stores bytes under string keys with a time to live. Drivers
 // (drivers/memory, drivers/redis, drivers/layered, or a third party's) implement it and
-// prove it with the conformance package. Users rarely call an Adapter directly: they wrap
-// one in a [Cache], which adds a serializer, a default TTL, a key prefix, single-flight
-// GetOrSet and batches.
+// prove it with the conformance package. Optional capabilities ([Batcher], [Pinger],
+// [Clearer], [Invalidator], [TTLReader]) are discovered by type assertion, the way
+// database/sql discovers driver features; strata.Cache falls back to loops where a
+// driver lacks them.
 //
-// Optional capabilities ([Batcher], [Pinger], [Clearer], [Invalidator], [TTLReader]) are
-// discovered by type assertion, the way database/sql discovers driver features; Cache
-// falls back to loops where a driver lacks them.
+// # Errors
 //
-// Every error a driver or Cache returns can be tested with errors.Is against the
-// sentinels [ErrNotFound], [ErrClosed], [ErrInvalidKey], [ErrInvalidTTL] and [ErrCodec],
-// or against context.Canceled / context.DeadlineExceeded when the caller's context ended.
+// A driver reports a miss with an error wrapping [ErrNotFound] ([NotFound] names the
+// key), a closed adapter with [ErrClosed], an outage (refused, reset, timed out,
+// server not serving) with [ErrUnavailable] and the cause, and the caller's ended
+// context with an error that errors.Is it. A batch returns what it could read and a
+// [BatchError] naming the keys it could not serve.
 package adapter

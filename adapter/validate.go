@@ -35,7 +35,7 @@ func CheckTTL(ttl time.Duration) error {
 		return nil
 	}
 	if ttl == DefaultTTL {
-		return fmt.Errorf("%w: DefaultTTL reached the driver; resolve it with adapter.Cache", ErrInvalidTTL)
+		return fmt.Errorf("%w: DefaultTTL reached the driver; resolve it with strata.Cache", ErrInvalidTTL)
 	}
 	return fmt.Errorf("%w: %v", ErrInvalidTTL, ttl)
 }

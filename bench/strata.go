@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/layered"
 	"github.com/stratacache/strata/drivers/memory"
@@ -12,7 +13,7 @@ import (
 	"github.com/stratacache/strata/serializer"
 )
 
-// Strata subjects: the public API users hold, adapter.Cache[V], over each
+// Strata subjects: the public API users hold, strata.Cache[V], over each
 // driver: Cache[[]byte] with serializer.Raw for the bytes workloads and
 // Cache[Item] with serializer.MsgPack for the typed ones.
 
@@ -31,7 +32,7 @@ const (
 type strataSubject[V any] struct {
 	name  string
 	tier  Tier
-	cache *adapter.Cache[V]
+	cache *strata.Cache[V]
 }
 
 // newStrata wraps a in a Cache[V]. A subject named "…-decode" turns off keeping
@@ -40,7 +41,7 @@ func newStrata[V any](name string, tier Tier, a adapter.Adapter, codec serialize
 	return &strataSubject[V]{
 		name: name,
 		tier: tier,
-		cache: adapter.New[V](a, &adapter.Options[V]{Codec: codec, DefaultTTL: TTL,
+		cache: strata.New[V](a, &strata.Options[V]{Codec: codec, DefaultTTL: TTL,
 			DecodeEveryHit: strings.HasSuffix(name, "-decode")}),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/serializer"
 )
@@ -122,7 +123,7 @@ func (s *suite) describeBatches() {
 		})
 
 		s.it("SetMany stores nothing when one value cannot be encoded", func(ctx SpecContext) {
-			c := adapter.New(s.a, &adapter.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
+			c := strata.New(s.a, &strata.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
 			items := map[string]unencodable{"good1": {Name: "a"}, "bad": {Name: "b", Bad: make(chan int)}, "good2": {Name: "c"}}
 			Expect(c.SetMany(ctx, items, time.Hour)).To(MatchError(adapter.ErrCodec))
 			Expect(c.GetMany(ctx, "good1", "bad", "good2")).To(BeEmpty())

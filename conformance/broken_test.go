@@ -33,6 +33,7 @@ import (
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/conformance"
 	"github.com/stratacache/strata/drivers/memory"
+	"github.com/stratacache/strata/internal/fastpath"
 )
 
 // childEnv names the broken case a child process runs.
@@ -666,7 +667,7 @@ var (
 	_ adapter.Pinger    = (*wrapper)(nil)
 	_ adapter.Clearer   = (*wrapper)(nil)
 	_ adapter.TTLReader = (*wrapper)(nil)
-	_ adapter.Memoizer  = (*wrapper)(nil)
+	_ fastpath.Memoizer = (*wrapper)(nil)
 )
 
 // mapTTL makes Set and SetMany store positive TTLs as f says.

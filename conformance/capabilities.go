@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 )
 
@@ -22,7 +23,7 @@ func (s *suite) describeCapabilities() {
 		Context("Clearer", Serial, func() {
 			s.it("removes every key the adapter holds", func(ctx SpecContext) {
 				cl := s.clearer()
-				one := s.str(&adapter.Options[string]{Prefix: s.pfx + "one:"})
+				one := s.str(&strata.Options[string]{Prefix: s.pfx + "one:"})
 				two := s.rec(nil)
 				Expect(one.SetMany(ctx, map[string]string{"a": "1", "b": "2"}, time.Hour)).To(Succeed())
 				Expect(one.Set(ctx, "forever", "3", adapter.NoExpiration)).To(Succeed())

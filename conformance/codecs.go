@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/serializer"
 )
@@ -15,7 +16,7 @@ import (
 func (s *suite) describeCodecs() {
 	Describe("codecs", func() {
 		s.it("returns ErrCodec for a value the codec cannot encode, and stores nothing", func(ctx SpecContext) {
-			c := adapter.New(s.a, &adapter.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
+			c := strata.New(s.a, &strata.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
 			err := c.Set(ctx, "k", unencodable{Name: "x", Bad: make(chan int)}, time.Hour)
 			Expect(err).To(MatchError(adapter.ErrCodec))
 			_, err = s.a.Get(ctx, s.key("k"))
@@ -23,7 +24,7 @@ func (s *suite) describeCodecs() {
 		})
 
 		s.it("leaves the previous value in place when a new one cannot be encoded", func(ctx SpecContext) {
-			c := adapter.New(s.a, &adapter.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
+			c := strata.New(s.a, &strata.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
 			Expect(c.Set(ctx, "k", unencodable{Name: "kept"}, time.Hour)).To(Succeed())
 			Expect(c.Set(ctx, "k", unencodable{Name: "new", Bad: make(chan int)}, time.Hour)).To(MatchError(adapter.ErrCodec))
 			Expect(c.Get(ctx, "k")).To(Equal(unencodable{Name: "kept"}))

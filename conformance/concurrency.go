@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 )
 
@@ -46,7 +47,7 @@ func (p *problems) get() []string {
 // expectFinal checks that c holds exactly want (when the adapter may evict, a key
 // may be missing, but a key that is present must hold its value from want), then
 // removes every key.
-func (s *suite) expectFinal(ctx context.Context, c *adapter.Cache[string], want map[string]string) {
+func (s *suite) expectFinal(ctx context.Context, c *strata.Cache[string], want map[string]string) {
 	GinkgoHelper()
 	keys := make([]string, 0, len(want))
 	for k := range want {

@@ -1,7 +1,7 @@
 // Package conformance is the Ginkgo v2 suite every Strata driver must pass: ours
 // (drivers/memory, drivers/redis, drivers/layered) and third parties'.
 //
-// The suite tests what users see. Most specs go through [adapter.New], with a
+// The suite tests what users see. Most specs go through [strata.New], with a
 // Cache[string] using serializer.Raw and a Cache of a small struct using the default
 // codec; specs about the driver's own contract (ErrInvalidTTL for DefaultTTL, key
 // validation, NotFound errors that name the key, copies of values, the optional

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/serializer"
 )
@@ -142,7 +143,7 @@ func (s *suite) describeGetOrSet() {
 			close(start)
 			wg.Wait()
 			for i, err := range errs {
-				Expect(err).To(MatchError(adapter.ErrLoaderPanicked), "caller %d", i)
+				Expect(err).To(MatchError(strata.ErrLoaderPanicked), "caller %d", i)
 			}
 			_, err := c.Get(ctx, "k")
 			Expect(err).To(MatchError(adapter.ErrNotFound))
@@ -228,7 +229,7 @@ func (s *suite) describeGetOrSet() {
 		})
 
 		s.it("bounds the loader with Options.LoadTimeout and caches nothing", func(ctx SpecContext) {
-			c := s.str(&adapter.Options[string]{LoadTimeout: 2 * s.u})
+			c := s.str(&strata.Options[string]{LoadTimeout: 2 * s.u})
 			_, err := c.GetOrSet(ctx, "k", time.Hour, func(lctx context.Context) (string, error) {
 				select {
 				case <-lctx.Done():
@@ -253,7 +254,7 @@ func (s *suite) describeGetOrSet() {
 		})
 
 		s.it("returns ErrCodec when the loaded value cannot be encoded, and stores nothing", func(ctx SpecContext) {
-			c := adapter.New(s.a, &adapter.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
+			c := strata.New(s.a, &strata.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
 			_, err := c.GetOrSet(ctx, "k", time.Hour, func(context.Context) (unencodable, error) {
 				return unencodable{Name: "x", Bad: make(chan int)}, nil
 			})

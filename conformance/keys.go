@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 )
 
@@ -97,8 +98,8 @@ func (s *suite) describeKeys() {
 		})
 
 		s.it("keeps two prefixed caches on one adapter apart", func(ctx SpecContext) {
-			one := s.str(&adapter.Options[string]{Prefix: s.pfx + "one:"})
-			two := s.str(&adapter.Options[string]{Prefix: s.pfx + "two:"})
+			one := s.str(&strata.Options[string]{Prefix: s.pfx + "one:"})
+			two := s.str(&strata.Options[string]{Prefix: s.pfx + "two:"})
 			Expect(one.Set(ctx, "k", "from one", adapter.NoExpiration)).To(Succeed())
 			_, err := two.Get(ctx, "k")
 			Expect(err).To(MatchError(adapter.ErrNotFound))
@@ -112,7 +113,7 @@ func (s *suite) describeKeys() {
 		})
 
 		s.it("prefixes keys by plain concatenation", func(ctx SpecContext) {
-			prefixed := s.str(&adapter.Options[string]{Prefix: s.pfx + "users:"})
+			prefixed := s.str(&strata.Options[string]{Prefix: s.pfx + "users:"})
 			bare := s.str(nil) // the spec's prefix only
 			Expect(prefixed.Set(ctx, "42", "v", adapter.NoExpiration)).To(Succeed())
 			Expect(bare.Get(ctx, "users:42")).To(Equal("v"))

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 	"github.com/onsi/gomega/types"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 )
 
@@ -42,7 +43,7 @@ func (s *suite) expectDriverErrors(ctx context.Context, m func() types.GomegaMat
 
 // expectCacheErrors calls every method of c with ctx on valid keys and expects each
 // error to match m; the GetOrSet loader must not run.
-func expectCacheErrors(ctx context.Context, c *adapter.Cache[string], m func() types.GomegaMatcher) {
+func expectCacheErrors(ctx context.Context, c *strata.Cache[string], m func() types.GomegaMatcher) {
 	GinkgoHelper()
 	_, err := c.Get(ctx, "k")
 	Expect(err).To(m(), "Get")

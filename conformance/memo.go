@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
 	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/internal/fastpath"
 )
 
 func (s *suite) describeMemoizer() {
@@ -93,4 +94,4 @@ func (s *suite) describeMemoizer() {
 }
 
 // memoizer returns the adapter's Memoizer, or skips the spec.
-func (s *suite) memoizer() adapter.Memoizer { return capability[adapter.Memoizer](s, "Memoizer") }
+func (s *suite) memoizer() fastpath.Memoizer { return capability[fastpath.Memoizer](s, "Memoizer") }

@@ -4,19 +4,20 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 )
 
 func (s *suite) describeRemove() {
 	Describe("Remove", func() {
 		// set stores "v" under each key with no expiry.
-		set := func(ctx SpecContext, c *adapter.Cache[string], keys ...string) {
+		set := func(ctx SpecContext, c *strata.Cache[string], keys ...string) {
 			GinkgoHelper()
 			for _, k := range keys {
 				Expect(c.Set(ctx, k, "v", adapter.NoExpiration)).To(Succeed())
 			}
 		}
-		missing := func(ctx SpecContext, c *adapter.Cache[string], keys ...string) {
+		missing := func(ctx SpecContext, c *strata.Cache[string], keys ...string) {
 			GinkgoHelper()
 			for _, k := range keys {
 				_, err := c.Get(ctx, k)

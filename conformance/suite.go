@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/serializer"
 )
@@ -208,8 +209,8 @@ func (s *suite) keys(names ...string) []string {
 
 // str returns a Cache[string] over the spec's adapter using serializer.Raw and the
 // spec's prefix, unless opts says otherwise.
-func (s *suite) str(opts *adapter.Options[string]) *adapter.Cache[string] {
-	o := adapter.Options[string]{}
+func (s *suite) str(opts *strata.Options[string]) *strata.Cache[string] {
+	o := strata.Options[string]{}
 	if opts != nil {
 		o = *opts
 	}
@@ -219,23 +220,23 @@ func (s *suite) str(opts *adapter.Options[string]) *adapter.Cache[string] {
 	if o.Codec == nil {
 		o.Codec = serializer.Raw[string]()
 	}
-	return adapter.New(s.a, &o)
+	return strata.New(s.a, &o)
 }
 
 // strTTL returns a Cache[string] whose default TTL is ttl.
-func (s *suite) strTTL(ttl time.Duration) *adapter.Cache[string] {
-	return s.str(&adapter.Options[string]{DefaultTTL: ttl})
+func (s *suite) strTTL(ttl time.Duration) *strata.Cache[string] {
+	return s.str(&strata.Options[string]{DefaultTTL: ttl})
 }
 
 // bytes returns a Cache[[]byte] using serializer.Raw and the spec's prefix.
-func (s *suite) bytes() *adapter.Cache[[]byte] {
-	return adapter.New(s.a, &adapter.Options[[]byte]{Prefix: s.pfx, Codec: serializer.Raw[[]byte]()})
+func (s *suite) bytes() *strata.Cache[[]byte] {
+	return strata.New(s.a, &strata.Options[[]byte]{Prefix: s.pfx, Codec: serializer.Raw[[]byte]()})
 }
 
 // rec returns a Cache[record] with the default codec (or codec, when not nil) and
 // the spec's prefix.
-func (s *suite) rec(codec serializer.Codec[record]) *adapter.Cache[record] {
-	return adapter.New(s.a, &adapter.Options[record]{Prefix: s.pfx, Codec: codec})
+func (s *suite) rec(codec serializer.Codec[record]) *strata.Cache[record] {
+	return strata.New(s.a, &strata.Options[record]{Prefix: s.pfx, Codec: codec})
 }
 
 // record is the struct the typed specs store.
@@ -276,7 +277,7 @@ func (s *suite) eventuallyMissing(ctx context.Context, ttl time.Duration, get fu
 }
 
 // gone waits until c no longer has key, within patience(ttl).
-func gone[V any](ctx context.Context, s *suite, c *adapter.Cache[V], key string, ttl time.Duration) {
+func gone[V any](ctx context.Context, s *suite, c *strata.Cache[V], key string, ttl time.Duration) {
 	GinkgoHelper()
 	s.eventuallyMissing(ctx, ttl, func() error {
 		_, err := c.Get(ctx, key)
@@ -361,6 +362,6 @@ func key(i int) string { return fmt.Sprintf("key-%03d", i) }
 
 // bare returns a Cache[string] over the spec's adapter with serializer.Raw and no
 // prefix, for specs about exact key lengths (callers add the spec's prefix to keys).
-func (s *suite) bare() *adapter.Cache[string] {
-	return adapter.New(s.a, &adapter.Options[string]{Codec: serializer.Raw[string]()})
+func (s *suite) bare() *strata.Cache[string] {
+	return strata.New(s.a, &strata.Options[string]{Codec: serializer.Raw[string]()})
 }

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 )
 
@@ -135,7 +136,7 @@ func (s *suite) describeUpdateTimeout() {
 			// expireThenUpdate stores "v" for ttl, waits for it to expire and calls
 			// UpdateTimeout(newTTL) at once. It skips the spec when the machine was
 			// too slow for the call to land within the grace period.
-			expireThenUpdate := func(ctx SpecContext, c *adapter.Cache[string], ttl, newTTL time.Duration) string {
+			expireThenUpdate := func(ctx SpecContext, c *strata.Cache[string], ttl, newTTL time.Duration) string {
 				GinkgoHelper()
 				start := time.Now()
 				Expect(c.Set(ctx, "k", "v", ttl)).To(Succeed())

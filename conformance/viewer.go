@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
 
 	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/internal/fastpath"
 )
 
 func (s *suite) describeViewer() {
@@ -42,4 +43,4 @@ func (s *suite) describeViewer() {
 }
 
 // viewer returns the adapter's Viewer, or skips the spec.
-func (s *suite) viewer() adapter.Viewer { return capability[adapter.Viewer](s, "Viewer") }
+func (s *suite) viewer() fastpath.Viewer { return capability[fastpath.Viewer](s, "Viewer") }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stratacache/strata/adapter"
-	"github.com/stratacache/strata/serializer"
 )
 
 // DefaultURL is the backend FromEnv selects when STRATA_URL is unset: the embedded
@@ -57,7 +56,7 @@ func FromEnv() (Config, error) {
 
 // OpenConfig opens the backend cfg.URL names, after checking the rest of cfg, so a
 // bad serializer name fails at start-up too. Prefix, DefaultTTL and Serializer apply
-// to the typed caches built with OpenConfigCache or CacheOptions.
+// to the typed caches built with strata.OpenConfig or strata.ConfigOptions.
 func OpenConfig(ctx context.Context, cfg Config) (adapter.Adapter, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -65,30 +64,8 @@ func OpenConfig(ctx context.Context, cfg Config) (adapter.Adapter, error) {
 	return Open(ctx, cfg.URL)
 }
 
-// CacheOptions turns cfg's Prefix, DefaultTTL and Serializer into Cache options.
-func CacheOptions[V any](cfg Config) (*adapter.Options[V], error) {
-	if err := cfg.check(); err != nil {
-		return nil, err
-	}
-	codec, err := serializer.ByName[V](cfg.Serializer)
-	if err != nil {
-		return nil, err
-	}
-	return &adapter.Options[V]{Codec: codec, DefaultTTL: cfg.DefaultTTL, Prefix: cfg.Prefix}, nil
-}
-
-// OpenConfigCache opens cfg.URL and wraps it in a typed Cache configured by cfg.
-func OpenConfigCache[V any](ctx context.Context, cfg Config) (*adapter.Cache[V], error) {
-	opts, err := CacheOptions[V](cfg)
-	if err != nil {
-		return nil, err
-	}
-	a, err := Open(ctx, cfg.URL)
-	if err != nil {
-		return nil, err
-	}
-	return adapter.New(a, opts), nil
-}
+// Check reports whether cfg's DefaultTTL and Serializer are valid.
+func (c Config) Check() error { return c.check() }
 
 func (c Config) check() error {
 	if c.DefaultTTL < 0 && c.DefaultTTL != adapter.NoExpiration {

@@ -17,13 +17,3 @@ func Schemes() []string { return DefaultMux.Schemes() }
 func Open(ctx context.Context, rawURL string) (adapter.Adapter, error) {
 	return DefaultMux.Open(ctx, rawURL)
 }
-
-// OpenCache opens rawURL and wraps the adapter in a typed Cache with opts (nil: the
-// defaults). Closing the cache closes the adapter.
-func OpenCache[V any](ctx context.Context, rawURL string, opts *adapter.Options[V]) (*adapter.Cache[V], error) {
-	a, err := Open(ctx, rawURL)
-	if err != nil {
-		return nil, err
-	}
-	return adapter.New(a, opts), nil
-}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	_ "github.com/stratacache/strata/drivers/all"
 	"github.com/stratacache/strata/registry"
@@ -29,7 +30,7 @@ func init() {
 
 func TestOpenMemoryAndUseIt(t *testing.T) {
 	ctx := context.Background()
-	c, err := registry.OpenCache[string](ctx, "memory://?max_cost=1MiB", nil)
+	c, err := strata.Open[string](ctx, "memory://?max_cost=1MiB", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestConfigStringRedacts(t *testing.T) {
 func TestOpenConfigCacheAppliesEverything(t *testing.T) {
 	ctx := context.Background()
 	cfg := registry.Config{URL: "memory://", Prefix: "p:", DefaultTTL: 50 * time.Millisecond, Serializer: "raw"}
-	c, err := registry.OpenConfigCache[string](ctx, cfg)
+	c, err := strata.OpenConfig[string](ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestConfigRejectsBadFields(t *testing.T) {
 	if _, err := registry.OpenConfig(ctx, registry.Config{URL: "memory://", DefaultTTL: -time.Second}); !errors.Is(err, adapter.ErrInvalidTTL) {
 		t.Errorf("negative DefaultTTL: err = %v", err)
 	}
-	if _, err := registry.OpenConfigCache[struct{ A int }](ctx, registry.Config{URL: "memory://", Serializer: "raw"}); err == nil {
+	if _, err := strata.OpenConfig[struct{ A int }](ctx, registry.Config{URL: "memory://", Serializer: "raw"}); err == nil {
 		t.Error("raw serializer accepted for a struct type")
 	}
 }

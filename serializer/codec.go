@@ -80,8 +80,8 @@ func untaggedHint(c byte) string {
 // as soon as Unmarshal returns. MsgPack, Gob and JSON implement it (with true); Raw
 // does not, since for byte slices its Unmarshal returns b itself.
 //
-// adapter.Cache relies on it to decode a driver's stored bytes in place (see
-// adapter.Viewer) instead of decoding a copy. A codec wrapping another may forward
+// strata.Cache relies on it to decode a driver's stored bytes in place (see
+// fastpath.Viewer) instead of decoding a copy. A codec wrapping another may forward
 // the answer of the codec it wraps. Values with custom decoding methods
 // (UnmarshalJSON, DecodeMsgpack, GobDecode, ...) must copy what they keep of their
 // input, as those packages already require.
@@ -94,8 +94,8 @@ type CopyingUnmarshaler interface {
 // input: decoding the same bytes again gives an equal value. MsgPack, Gob and JSON
 // implement it (with true).
 //
-// adapter.Cache relies on it to keep a decoded value beside the bytes an in-process
-// adapter stores (adapter.Memoizer) and copy that value on later hits instead of
+// strata.Cache relies on it to keep a decoded value beside the bytes an in-process
+// adapter stores (fastpath.Memoizer) and copy that value on later hits instead of
 // decoding again. Values with custom decoding methods must then decode equal bytes
 // to equal values, which they do unless they read outside state (a clock, a
 // counter).
@@ -106,7 +106,7 @@ type PureUnmarshaler interface {
 
 // UnmarshalerTo is implemented by codecs that can decode into a V the caller
 // provides, which saves allocating one per call when the caller reuses it (as
-// adapter.Cache does). *v must hold the zero V; on error *v is left partly decoded
+// strata.Cache does). *v must hold the zero V; on error *v is left partly decoded
 // and must be discarded. Errors are those of Unmarshal. MsgPack implements it.
 type UnmarshalerTo[V any] interface {
 	UnmarshalTo(b []byte, v *V) error

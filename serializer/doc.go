@@ -1,7 +1,7 @@
 // Package serializer turns typed values into the bytes a cache adapter stores,
 // and back.
 //
-// A [Codec] is chosen per cache (adapter.Options.Codec) or process-wide with
+// A [Codec] is chosen per cache (strata.Options.Codec) or process-wide with
 // [SetDefault]; [Default] is msgpack unless changed. [ByName] maps the
 // "serializer" setting of a config file to a codec.
 //

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/serializer"
 )
 
@@ -20,7 +20,7 @@ type benchItem struct {
 	Active  bool     `msgpack:"active"`
 }
 
-// BenchmarkGetL1Typed is an L1 hit through adapter.Cache: Cache[benchItem] with
+// BenchmarkGetL1Typed is an L1 hit through strata.Cache: Cache[benchItem] with
 // msgpack (bench.Item's shape), and Cache[[]byte] with Raw (100 bytes). L2 is a
 // memory adapter: an L1 hit never reaches it.
 func BenchmarkGetL1Typed(b *testing.B) {
@@ -35,8 +35,8 @@ func BenchmarkGetL1Typed(b *testing.B) {
 		ID: 4242, Name: "Ada Lovelace", Email: "ada@example.org",
 		Tags: []string{"admin", "beta", "eu-west"}, Score: 97.5, Created: 1700000000, Active: true,
 	}
-	typed := adapter.New(lay, &adapter.Options[benchItem]{Codec: serializer.MsgPack[benchItem](), Prefix: "t:"})
-	raw := adapter.New(lay, &adapter.Options[[]byte]{Codec: serializer.Raw[[]byte](), Prefix: "r:"})
+	typed := strata.New(lay, &strata.Options[benchItem]{Codec: serializer.MsgPack[benchItem](), Prefix: "t:"})
+	raw := strata.New(lay, &strata.Options[[]byte]{Codec: serializer.Raw[[]byte](), Prefix: "r:"})
 	for _, k := range keys {
 		if err := typed.Set(ctx, k, item, 5*time.Minute); err != nil {
 			b.Fatal(err)

@@ -5,7 +5,7 @@
 //	l1, _ := memory.New(&memory.Options{MaxCost: 64 << 20})
 //	l2, _ := redis.Open(ctx, "redis://cache:6379/0?prefix=app:")
 //	a, err := layered.New(l1, l2, &layered.Options{L1TTL: 30 * time.Second})
-//	users := adapter.New[User](a, nil) // Close closes a, l1 and l2
+//	users := strata.New[User](a, nil) // Close closes a, l1 and l2
 //
 // The adapter owns both layers: Close closes them, and nothing else may write to
 // them. Give each layered adapter its own L2 instance (an Invalidator does not

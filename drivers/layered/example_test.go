@@ -6,10 +6,10 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/layered"
 	"github.com/stratacache/strata/drivers/memory"
-	"github.com/stratacache/strata/registry"
 	"github.com/stratacache/strata/serializer"
 )
 
@@ -23,7 +23,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	users := adapter.New(a, &adapter.Options[string]{Prefix: "users:", Codec: serializer.Raw[string]()})
+	users := strata.New(a, &strata.Options[string]{Prefix: "users:", Codec: serializer.Raw[string]()})
 	defer users.Close() // closes a, and with it l1 and l2
 
 	_ = users.Set(ctx, "42", "Ada", time.Hour)
@@ -56,7 +56,7 @@ func Example_url() {
 		"&l2=" + url.QueryEscape("memory://") + // e.g. redis://cache:6379/0?prefix=app:
 		"&l1_ttl=30s"
 	fmt.Println(raw)
-	c, err := registry.OpenCache[string](ctx, raw, nil)
+	c, err := strata.Open[string](ctx, raw, nil)
 	if err != nil {
 		panic(err)
 	}

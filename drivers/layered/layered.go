@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/internal/fastpath"
 )
 
 // Compile-time checks of the capabilities the adapter offers.
@@ -22,8 +23,8 @@ var (
 	_ adapter.Pinger    = (*Adapter)(nil)
 	_ adapter.Clearer   = (*Adapter)(nil)
 	_ adapter.TTLReader = (*Adapter)(nil)
-	_ adapter.Viewer    = (*Adapter)(nil)
-	_ adapter.Memoizer  = (*Adapter)(nil)
+	_ fastpath.Viewer   = (*Adapter)(nil)
+	_ fastpath.Memoizer = (*Adapter)(nil)
 )
 
 // DefaultL1TTL is how long L1 keeps an entry at most when Options.L1TTL is zero.
@@ -127,10 +128,10 @@ type allSubscriber interface {
 // layers: Close closes them. See the package documentation for its guarantees.
 type Adapter struct {
 	l1  adapter.Adapter
-	l1b adapter.Batcher  // nil if L1 has no batches
-	l1v adapter.Viewer   // nil if L1 cannot lend its bytes (see View)
-	l1m adapter.Memoizer // nil if L1 cannot keep decoded values (see GetMemo)
-	l1c adapter.Clearer  // required
+	l1b adapter.Batcher   // nil if L1 has no batches
+	l1v fastpath.Viewer   // nil if L1 cannot lend its bytes (see View)
+	l1m fastpath.Memoizer // nil if L1 cannot keep decoded values (see GetMemo)
+	l1c adapter.Clearer   // required
 
 	l2     adapter.Adapter
 	l2b    adapter.Batcher
@@ -238,8 +239,8 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 		repair:       make(map[string]struct{}),
 	}
 	a.l1b, _ = l1.(adapter.Batcher)
-	a.l1v, _ = l1.(adapter.Viewer)
-	a.l1m, _ = l1.(adapter.Memoizer)
+	a.l1v, _ = l1.(fastpath.Viewer)
+	a.l1m, _ = l1.(fastpath.Memoizer)
 	a.l2b, _ = l2.(adapter.Batcher)
 	a.l2p, _ = l2.(adapter.Pinger)
 	a.l2c, _ = l2.(adapter.Clearer)

@@ -33,8 +33,8 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, err
 }
 
-// View calls fn with the value under key (see adapter.Viewer), read as Get reads it.
-// An L1 hit lends fn L1's bytes when L1 implements adapter.Viewer (drivers/memory
+// View calls fn with the value under key (see fastpath.Viewer), read as Get reads it.
+// An L1 hit lends fn L1's bytes when L1 implements fastpath.Viewer (drivers/memory
 // does), without a copy; a value read from L2 is passed as L2 returned it. fn is
 // called at most once, and its error is returned as it is. Unlike Get, an L1 failure
 // other than a miss or an invalid key (with drivers/memory as L1: only a done ctx)
@@ -65,9 +65,9 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 	return fn(v)
 }
 
-// GetMemo returns the decoded value under key (see adapter.Memoizer), read as Get
+// GetMemo returns the decoded value under key (see fastpath.Memoizer), read as Get
 // reads it. An L1 hit returns the value L1 keeps beside its bytes when L1 implements
-// adapter.Memoizer (drivers/memory does), which decodes and keeps it on the first
+// fastpath.Memoizer (drivers/memory does), which decodes and keeps it on the first
 // hit; a value read from L2 is decoded and not kept (L1 keeps it on its next hit).
 // As with View, an L1 failure other than a miss or an invalid key is returned
 // rather than answered from L2.

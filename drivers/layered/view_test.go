@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/serializer"
 )
@@ -67,7 +68,7 @@ func TestCacheThroughViewNoAlias(t *testing.T) {
 	ctx := context.Background()
 	a := newLayered(t, newMem(t, nil), newMem(t, nil), nil)
 	for _, codec := range []serializer.Codec[[]byte]{serializer.Raw[[]byte](), serializer.MsgPack[[]byte]()} {
-		c := adapter.New(a, &adapter.Options[[]byte]{Codec: codec, Prefix: codec.Name() + ":"})
+		c := strata.New(a, &strata.Options[[]byte]{Codec: codec, Prefix: codec.Name() + ":"})
 		if err := c.Set(ctx, "k", []byte("original"), time.Minute); err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +86,7 @@ func TestCacheThroughViewNoAlias(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ke *adapter.KeyError
-	if _, err := adapter.New[int](a, nil).Get(ctx, "bad"); !errors.Is(err, adapter.ErrCodec) || !errors.As(err, &ke) || ke.Key != "bad" {
+	if _, err := strata.New[int](a, nil).Get(ctx, "bad"); !errors.Is(err, adapter.ErrCodec) || !errors.As(err, &ke) || ke.Key != "bad" {
 		t.Fatalf("undecodable: %v", err)
 	}
 }

@@ -9,12 +9,13 @@ import (
 
 	"github.com/dgraph-io/ristretto/v2"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/memory"
 	"github.com/stratacache/strata/serializer"
 )
 
-// The benchmarks compare the adapter, and adapter.Cache over it, with ristretto used
+// The benchmarks compare the adapter, and strata.Cache over it, with ristretto used
 // directly under the same configuration: 1024 keys, 100-byte []byte values, each
 // stored with a 5-minute TTL (what Cache's default TTL stores). Raw ristretto returns
 // its stored slice; the adapter returns a copy (one allocation).
@@ -72,8 +73,8 @@ func newBenchAdapterTTL(b *testing.B, ttl time.Duration) *memory.Adapter {
 	return a
 }
 
-func newBenchCache(b *testing.B) *adapter.Cache[[]byte] {
-	return adapter.New(newBenchAdapter(b), &adapter.Options[[]byte]{Codec: serializer.Raw[[]byte]()})
+func newBenchCache(b *testing.B) *strata.Cache[[]byte] {
+	return strata.New(newBenchAdapter(b), &strata.Options[[]byte]{Codec: serializer.Raw[[]byte]()})
 }
 
 // loopGets is the loop of the Get benchmarks: get on each bench key in turn,

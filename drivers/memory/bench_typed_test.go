@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/serializer"
 )
 
@@ -51,9 +51,9 @@ func BenchmarkRistrettoGetItem(b *testing.B) {
 	}, &sinkItem)
 }
 
-// BenchmarkCacheGetItem is a typed hit through adapter.Cache[benchItem] (msgpack).
+// BenchmarkCacheGetItem is a typed hit through strata.Cache[benchItem] (msgpack).
 func BenchmarkCacheGetItem(b *testing.B) {
-	c := adapter.New(open(b, nil), &adapter.Options[benchItem]{Codec: serializer.MsgPack[benchItem]()})
+	c := strata.New(open(b, nil), &strata.Options[benchItem]{Codec: serializer.MsgPack[benchItem]()})
 	ctx := context.Background()
 	for _, k := range benchKeyList {
 		if err := c.Set(ctx, k, sampleItem, benchTTL); err != nil {

@@ -6,7 +6,7 @@
 // heap and are not shared with other processes.
 //
 //	a, err := memory.New(&memory.Options{MaxCost: 256 << 20, Grace: 30 * time.Second})
-//	users := adapter.New[User](a, nil)
+//	users := strata.New[User](a, nil)
 //
 // # URL
 //
@@ -60,11 +60,11 @@
 //
 // Copies. Set copies the value in and every read returns a fresh copy, so no caller
 // can modify what is cached or what another caller received. The one exception is
-// View (adapter.Viewer), which lends the stored bytes to a callback for its duration
-// only: adapter.Cache uses it to decode without the copy, for codecs whose decoded
+// View (fastpath.Viewer), which lends the stored bytes to a callback for its duration
+// only: strata.Cache uses it to decode without the copy, for codecs whose decoded
 // values share no memory with their input (never for serializer.Raw).
 //
-// Decoded values. A typed adapter.Cache reading through GetMemo (adapter.Memoizer)
+// Decoded values. A typed strata.Cache reading through GetMemo (fastpath.Memoizer)
 // decodes a stored value on its first hit and the adapter keeps the decoded value
 // beside the bytes; later hits copy it instead of decoding again (the Cache hands
 // each caller its own deep copy). A kept value is charged against MaxCost (the
@@ -91,5 +91,5 @@
 // becomes unreachable without Close is closed by the garbage collector.
 //
 // The adapter implements adapter.Batcher, adapter.Pinger, adapter.Clearer,
-// adapter.TTLReader, adapter.Viewer and adapter.Memoizer.
+// adapter.TTLReader, fastpath.Viewer and fastpath.Memoizer.
 package memory

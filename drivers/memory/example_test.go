@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/memory"
 )
@@ -20,7 +21,7 @@ func Example() {
 		Name  string
 		Admin bool
 	}
-	users := adapter.New(mem, &adapter.Options[User]{Prefix: "users:"})
+	users := strata.New(mem, &strata.Options[User]{Prefix: "users:"})
 	defer users.Close() // closes mem too
 
 	_ = users.Set(ctx, "42", User{Name: "Ada", Admin: true}, 10*time.Minute)

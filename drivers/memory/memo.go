@@ -4,12 +4,13 @@ import (
 	"context"
 
 	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/internal/fastpath"
 )
 
-var _ adapter.Memoizer = (*Adapter)(nil)
+var _ fastpath.Memoizer = (*Adapter)(nil)
 
 // GetMemo returns the value kept beside key's bytes under tag, or decodes the bytes
-// with decode and keeps the result (see adapter.Memoizer). A kept value is charged
+// with decode and keeps the result (see fastpath.Memoizer). A kept value is charged
 // against MaxCost (an estimate: the length of the bytes plus 64) and is only kept
 // when the cache has room for it without evicting anything; it is dropped with the
 // entry's bytes, by the next write of the key.

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/drivers/memory"
 )
 
@@ -18,7 +18,7 @@ type memoRecord struct {
 // cache has no room for it.
 func TestMemoIsChargedReusedAndDropped(t *testing.T) {
 	a := open(t, nil)
-	c := adapter.New[memoRecord](a, nil)
+	c := strata.New[memoRecord](a, nil)
 	want := memoRecord{Name: "n", Tags: []string{"a", "b"}}
 	if err := c.Set(bg, "k", want, time.Hour); err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func TestMemoIsChargedReusedAndDropped(t *testing.T) {
 
 	// A cache with no room for the decoded value still answers, without keeping it.
 	full := open(t, &memory.Options{MaxCost: memory.MinMaxCost})
-	fc := adapter.New[memoRecord](full, nil)
+	fc := strata.New[memoRecord](full, nil)
 	big := memoRecord{Name: string(make([]byte, 600))}
 	if err := fc.Set(bg, "k", big, time.Hour); err != nil {
 		t.Fatal(err)

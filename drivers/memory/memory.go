@@ -13,6 +13,7 @@ import (
 	"github.com/dgraph-io/ristretto/v2"
 
 	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/internal/fastpath"
 )
 
 // Compile-time checks of the capabilities the adapter offers.
@@ -22,7 +23,7 @@ var (
 	_ adapter.Pinger    = (*Adapter)(nil)
 	_ adapter.Clearer   = (*Adapter)(nil)
 	_ adapter.TTLReader = (*Adapter)(nil)
-	_ adapter.Viewer    = (*Adapter)(nil)
+	_ fastpath.Viewer   = (*Adapter)(nil)
 )
 
 // Adapter is an in-process adapter.Adapter on a ristretto cache bounded by cost in
@@ -68,14 +69,14 @@ type entry struct {
 	// never), then the key, then the value. The key is kept so that two keys whose
 	// 64-bit hashes collide (see KeyToHash in New) never see each other's values.
 	buf []byte
-	// memo is the value a typed cache decoded from buf (see adapter.Memoizer), or
+	// memo is the value a typed cache decoded from buf (see fastpath.Memoizer), or
 	// nil.
 	memo *memo
 }
 
 // memo is a decoded value kept beside an entry's bytes.
 type memo struct {
-	tag  any   // what decoded it (adapter.Memoizer)
+	tag  any   // what decoded it (fastpath.Memoizer)
 	v    any   // shared by every reader: never modified
 	cost int64 // what it is charged against MaxCost (memoCost)
 }

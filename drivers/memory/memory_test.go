@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/memory"
 	"github.com/stratacache/strata/serializer"
@@ -813,10 +814,10 @@ func TestEntryOverhead(t *testing.T) {
 	}
 }
 
-// A hit through adapter.Cache with the raw codec allocates only the copy it returns.
+// A hit through strata.Cache with the raw codec allocates only the copy it returns.
 func TestGetAllocatesOnlyTheCopy(t *testing.T) {
 	a := open(t, nil)
-	c := adapter.New(a, &adapter.Options[[]byte]{Codec: serializer.Raw[[]byte]()})
+	c := strata.New(a, &strata.Options[[]byte]{Codec: serializer.Raw[[]byte]()})
 	mustSet(t, a, "k", make([]byte, 100), time.Hour)
 	mustSet(t, a, "forever", make([]byte, 100), adapter.NoExpiration)
 	load := func(context.Context) ([]byte, error) { return nil, errors.New("loader called on a hit") }

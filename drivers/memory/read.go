@@ -35,7 +35,7 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 // View calls fn with the value stored under key, without copying it (see
-// adapter.Viewer): stored entries are never modified, so the bytes fn sees stay as
+// fastpath.Viewer): stored entries are never modified, so the bytes fn sees stay as
 // they are while it runs, whatever other goroutines write. fn must not modify them
 // nor keep them. Errors are those of Get; fn's error is returned as it is.
 func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) error) error {

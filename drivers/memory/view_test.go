@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/serializer"
 )
@@ -71,7 +72,7 @@ func TestCacheBytesNoAliasThroughView(t *testing.T) {
 	for _, codec := range []serializer.Codec[[]byte]{serializer.Raw[[]byte](), serializer.MsgPack[[]byte](),
 		serializer.JSON[[]byte](), serializer.Gob[[]byte]()} {
 		t.Run(codec.Name(), func(t *testing.T) {
-			c := adapter.New(open(t, nil), &adapter.Options[[]byte]{Codec: codec})
+			c := strata.New(open(t, nil), &strata.Options[[]byte]{Codec: codec})
 			if err := c.Set(bg, "k", []byte("original"), time.Minute); err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +99,7 @@ type viewItem struct {
 }
 
 func TestCacheStructNoAliasThroughView(t *testing.T) {
-	c := adapter.New(open(t, nil), &adapter.Options[viewItem]{Prefix: "p:"})
+	c := strata.New(open(t, nil), &strata.Options[viewItem]{Prefix: "p:"})
 	want := viewItem{Name: "n", Tags: []string{"a", "b"}, Blob: []byte("blob")}
 	if err := c.Set(bg, "k", want, time.Minute); err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func TestCacheStructNoAliasThroughView(t *testing.T) {
 func TestCacheCodecErrorThroughView(t *testing.T) {
 	a := open(t, nil)
 	mustSet(t, a, "p:bad", []byte("not msgpack"), time.Minute)
-	c := adapter.New(a, &adapter.Options[viewItem]{Prefix: "p:"})
+	c := strata.New(a, &strata.Options[viewItem]{Prefix: "p:"})
 	_, err := c.Get(bg, "bad")
 	var ke *adapter.KeyError
 	if !errors.Is(err, adapter.ErrCodec) || !errors.As(err, &ke) || ke.Key != "bad" {

@@ -6,11 +6,11 @@ import "github.com/google/wire"
 // that closes it. The application provides the *Options and binds the interface in
 // its own injector:
 //
-//	func initCache(opts *memory.Options) (*adapter.Cache[User], func(), error) {
+//	func initCache(opts *memory.Options) (*strata.Cache[User], func(), error) {
 //		wire.Build(
 //			memory.ProviderSet,
 //			wire.Bind(new(adapter.Adapter), new(*memory.Adapter)),
-//			newUserCache, // func(a adapter.Adapter) *adapter.Cache[User]
+//			newUserCache, // func(a adapter.Adapter) *strata.Cache[User]
 //		)
 //		return nil, nil, nil
 //	}

@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/redis/redistest"
 	"github.com/stratacache/strata/registry"
@@ -82,7 +83,7 @@ func TestACLUserWithinItsKeyPattern(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c := adapter.New[string](a, nil)
+	c := strata.New[string](a, nil)
 	if err := c.Set(ctx, "k1", "v1", time.Hour); err != nil {
 		t.Fatalf("Set: %v", err)
 	}
@@ -212,7 +213,7 @@ func TestACLNoPermOutsideThePattern(t *testing.T) {
 			if err := admin.Set(ctx, "other:k", "secret value", 0).Err(); err != nil {
 				t.Fatal(err)
 			}
-			c := adapter.New[string](a, nil)
+			c := strata.New[string](a, nil)
 			loaderCalled := false
 			for op, call := range map[string]func() error{
 				"Set":      func() error { return c.Set(ctx, "k", "v", time.Hour) },

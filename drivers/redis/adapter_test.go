@@ -14,6 +14,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/redis/redistest"
 	"github.com/stratacache/strata/serializer"
@@ -24,7 +25,7 @@ func TestInteropWithOtherClients(t *testing.T) {
 	raw := serverURL(t)
 	rdb := client(t, raw)
 	a := newTestAdapter(t, rdb, Options{})
-	c := adapter.New[string](a, &adapter.Options[string]{Codec: serializer.Raw[string](), Prefix: "users:"})
+	c := strata.New[string](a, &strata.Options[string]{Codec: serializer.Raw[string](), Prefix: "users:"})
 
 	// What Cache[string]+Raw writes is a plain Redis string...
 	if err := c.Set(ctx, "42", "Ada Lovelace", time.Hour); err != nil {
@@ -520,7 +521,7 @@ func TestGraceRejectsValuesWithoutHeader(t *testing.T) {
 		}
 	}
 	// Through a Cache the error is still ErrCodec, never garbage.
-	c := adapter.New[string](a, &adapter.Options[string]{Codec: serializer.Raw[string]()})
+	c := strata.New[string](a, &strata.Options[string]{Codec: serializer.Raw[string]()})
 	_ = rdb.Set(ctx, a.Prefix()+"x", "junk", time.Hour)
 	if v, err := c.Get(ctx, "x"); !errors.Is(err, adapter.ErrCodec) {
 		t.Errorf("Cache.Get = %q, %v", v, err)

@@ -8,11 +8,11 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/serializer"
 )
 
-// The benchmarks compare Strata (adapter.Cache[[]byte] with serializer.Raw over this
+// The benchmarks compare Strata (strata.Cache[[]byte] with serializer.Raw over this
 // driver) with go-redis used directly, on the same client and throwaway server.
 // Compare with benchstat -col /impl:
 //
@@ -23,7 +23,7 @@ const benchPrefix = "strata-bench:"
 
 type benchEnv struct {
 	rdb   goredis.UniversalClient
-	cache *adapter.Cache[[]byte]
+	cache *strata.Cache[[]byte]
 	value []byte
 	keys  []string // 100 keys, as the cache sees them
 	full  []string // the same keys with the prefix, as Redis sees them
@@ -39,7 +39,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	b.Cleanup(func() { _ = a.Close() })
 	e := &benchEnv{
 		rdb:   rdb,
-		cache: adapter.New[[]byte](a, &adapter.Options[[]byte]{Codec: serializer.Raw[[]byte]()}),
+		cache: strata.New[[]byte](a, &strata.Options[[]byte]{Codec: serializer.Raw[[]byte]()}),
 		value: make([]byte, 128),
 	}
 	for i := range e.value {
@@ -217,7 +217,7 @@ func BenchmarkCluster100(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = a.Close() })
-	cache := adapter.New[[]byte](a, &adapter.Options[[]byte]{Codec: serializer.Raw[[]byte]()})
+	cache := strata.New[[]byte](a, &strata.Options[[]byte]{Codec: serializer.Raw[[]byte]()})
 	value := make([]byte, 100)
 	keys := make([]string, 100)
 	items := make(map[string][]byte, len(keys))

@@ -11,6 +11,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/redis/redistest"
 )
@@ -187,7 +188,7 @@ func TestOpenClusterAndSentinelURLs(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			c := adapter.New[string](a, nil)
+			c := strata.New[string](a, nil)
 			if err := c.SetMany(ctx, map[string]string{"a": "1", "b": "2", "c": "3"}, time.Hour); err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,7 @@
 //
 //	rdb := goredis.NewClient(&goredis.Options{Addr: "cache:6379", ContextTimeoutEnabled: true})
 //	a, err := redis.New(rdb, &redis.Options{Prefix: "app:"})
-//	users := adapter.New(a, &adapter.Options[User]{Prefix: "users:"})
+//	users := strata.New(a, &strata.Options[User]{Prefix: "users:"})
 //
 // Set ContextTimeoutEnabled on such a client: go-redis then bounds each network wait
 // by the ctx's deadline, and without it only by ReadTimeout/WriteTimeout. (go-redis

@@ -11,9 +11,9 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/redis/redistest"
-	"github.com/stratacache/strata/registry"
 )
 
 // recoveryBound is how long after a failover the adapter may take to serve
@@ -88,7 +88,7 @@ func TestSentinelFailover(t *testing.T) {
 	prefix := redistest.RandomPrefix()
 	raw := withParams(s.URL(), "prefix="+prefix)
 
-	c, err := registry.OpenCache[string](ctx, raw, nil)
+	c, err := strata.Open[string](ctx, raw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestClusterMasterFailover(t *testing.T) {
 	cl := redistest.StartCluster(t, &redistest.ClusterOptions{ReplicasPerMaster: 1})
 	victim := cl.Masters()[1]
 	prefix := redistest.RandomPrefix()
-	c, err := registry.OpenCache[string](ctx, withParams(cl.URL(), "prefix="+prefix), nil)
+	c, err := strata.Open[string](ctx, withParams(cl.URL(), "prefix="+prefix), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

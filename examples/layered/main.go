@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/drivers/layered"
 	_ "github.com/stratacache/strata/drivers/redis" // redis:// for L2
 	"github.com/stratacache/strata/drivers/redis/redistest"
@@ -105,7 +105,7 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "A: %s -> B's L1 dropped it %v later\n", step.what, time.Since(written).Round(time.Microsecond))
 		v, err := b.Get(ctx, key)
 		switch {
-		case errors.Is(err, adapter.ErrNotFound):
+		case errors.Is(err, strata.ErrNotFound):
 			fmt.Fprintln(out, "B: get greeting: not found")
 		case err != nil:
 			return err
@@ -119,8 +119,8 @@ func run(ctx context.Context, out io.Writer) error {
 
 // open opens a typed cache on the layered URL, and returns its layered adapter for
 // the inspection this example does (L1 contents, health).
-func open(ctx context.Context, rawURL string) (*adapter.Cache[string], *layered.Adapter, error) {
-	c, err := registry.OpenCache(ctx, rawURL, &adapter.Options[string]{Codec: serializer.Raw[string]()})
+func open(ctx context.Context, rawURL string) (*strata.Cache[string], *layered.Adapter, error) {
+	c, err := strata.Open(ctx, rawURL, &strata.Options[string]{Codec: serializer.Raw[string]()})
 	if err != nil {
 		return nil, nil, err
 	}

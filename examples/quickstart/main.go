@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata"
 	_ "github.com/stratacache/strata/drivers/all"
 	"github.com/stratacache/strata/registry"
 )
@@ -39,7 +39,7 @@ func run(ctx context.Context) error {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "quickstart:" // keep our keys apart on a shared server
 	}
-	users, err := registry.OpenConfigCache[User](ctx, cfg)
+	users, err := strata.OpenConfig[User](ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func run(ctx context.Context) error {
 
 	// Set and Get a struct. DefaultTTL means the cache's default: 5 minutes.
 	ada := User{ID: 1, Name: "Ada", Email: "ada@example.com"}
-	if err := users.Set(ctx, "1", ada, adapter.DefaultTTL); err != nil {
+	if err := users.Set(ctx, "1", ada, strata.DefaultTTL); err != nil {
 		return err
 	}
 	got, err := users.Get(ctx, "1")
@@ -59,7 +59,7 @@ func run(ctx context.Context) error {
 
 	// A missing key: an error wrapping ErrNotFound, or a default.
 	_, err = users.Get(ctx, "404")
-	fmt.Printf("get 404: not found=%v (%v)\n", errors.Is(err, adapter.ErrNotFound), err)
+	fmt.Printf("get 404: not found=%v (%v)\n", errors.Is(err, strata.ErrNotFound), err)
 	guest, err := users.GetOrDefault(ctx, "404", User{Name: "guest"})
 	if err != nil {
 		return err
@@ -72,13 +72,13 @@ func run(ctx context.Context) error {
 	}
 	time.Sleep(150 * time.Millisecond)
 	_, err = users.Get(ctx, "temp")
-	fmt.Printf("get temp after its 100ms TTL: expired=%v\n", errors.Is(err, adapter.ErrNotFound))
+	fmt.Printf("get temp after its 100ms TTL: expired=%v\n", errors.Is(err, strata.ErrNotFound))
 
 	// UpdateTimeout extends the life of a key and returns its value.
 	if err := users.Set(ctx, "2", User{ID: 2, Name: "Grace"}, time.Second); err != nil {
 		return err
 	}
-	kept, err := users.UpdateTimeout(ctx, "2", adapter.NoExpiration)
+	kept, err := users.UpdateTimeout(ctx, "2", strata.NoExpiration)
 	if err != nil {
 		return err
 	}

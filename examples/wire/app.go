@@ -8,22 +8,32 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	_ "github.com/stratacache/strata/drivers/all"
+	"github.com/stratacache/strata/registry"
 )
 
 // User is what the application caches.
 type User struct{ Name string }
 
-// App is an application that depends only on adapter.Adapter: which backend it gets
-// is decided by configuration (STRATA_URL), through registry.ProviderSet.
+// App is an application that depends only on adapter.Adapter and the Config: which
+// backend it gets, and its prefix, default TTL and serializer, are decided by
+// configuration (STRATA_URL, STRATA_PREFIX, STRATA_DEFAULT_TTL, STRATA_SERIALIZER),
+// through registry.ProviderSet.
 type App struct {
-	Users *adapter.Cache[User]
+	Users *strata.Cache[User]
 }
 
-// NewApp is the application's own provider.
-func NewApp(a adapter.Adapter) *App {
-	return &App{Users: adapter.New(a, &adapter.Options[User]{Prefix: "users:"})}
+// NewApp is the application's own provider. It applies every field of cfg and keeps
+// its users under "users:" within the configured prefix.
+func NewApp(a adapter.Adapter, cfg registry.Config) (*App, error) {
+	opts, err := strata.ConfigOptions[User](cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts.Prefix += "users:"
+	return &App{Users: strata.New(a, opts)}, nil
 }
 
 func main() {
@@ -33,7 +43,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer cleanup()
-	if err := app.Users.Set(ctx, "1", User{Name: "Ada"}, adapter.DefaultTTL); err != nil {
+	if err := app.Users.Set(ctx, "1", User{Name: "Ada"}, strata.DefaultTTL); err != nil {
 		log.Fatal(err)
 	}
 	u, err := app.Users.Get(ctx, "1")

@@ -28,7 +28,11 @@ func InitializeApp(ctx context.Context) (*App, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	app := NewApp(adapter)
+	app, err := NewApp(adapter, config)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	return app, func() {
 		cleanup()
 	}, nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os/exec"
 	"testing"
 )
@@ -28,5 +29,30 @@ func TestInjectedAppWorksOnMemory(t *testing.T) {
 	}
 	if u, err := app.Users.Get(ctx, "1"); err != nil || u.Name != "Ada" {
 		t.Fatalf("Get = %+v, %v", u, err)
+	}
+}
+
+// TestInjectedAppAppliesTheWholeConfig: STRATA_PREFIX and STRATA_SERIALIZER reach
+// the cache the injector builds (they used to be checked and then ignored).
+func TestInjectedAppAppliesTheWholeConfig(t *testing.T) {
+	t.Setenv("STRATA_URL", "memory://")
+	t.Setenv("STRATA_PREFIX", "myapp:")
+	t.Setenv("STRATA_SERIALIZER", "json")
+	ctx := context.Background()
+	app, cleanup, err := InitializeApp(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	if err := app.Users.Set(ctx, "1", User{Name: "Ada"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	b, err := app.Users.Adapter().Get(ctx, "myapp:users:1")
+	if err != nil {
+		t.Fatalf("the value is not under the configured prefix: %v", err)
+	}
+	var u User
+	if err := json.Unmarshal(b[1:], &u); err != nil || u.Name != "Ada" {
+		t.Fatalf("stored %q: want JSON (after its tag byte): %v", b, err)
 	}
 }

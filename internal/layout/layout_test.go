@@ -20,7 +20,7 @@ var owners = map[string][]string{
 }
 
 // core packages must not depend on any backend or test library, even transitively.
-var core = []string{module + "/adapter", module + "/serializer", module + "/registry"}
+var core = []string{module, module + "/adapter", module + "/serializer", module + "/registry"}
 
 type pkg struct {
 	ImportPath string

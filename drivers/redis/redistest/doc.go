@@ -69,7 +69,7 @@
 // of the test only the keys under that prefix are deleted.
 //
 //	url, prefix := redistest.ServerURL(t)
-//	cache, err := registry.OpenCache[string](ctx, url, &adapter.Options[string]{Prefix: prefix})
+//	cache, err := strata.Open[string](ctx, url, &strata.Options[string]{Prefix: prefix})
 //
 // # Requirements
 //

@@ -25,7 +25,7 @@ import (
 const EnvURL = "STRATA_TEST_REDIS_URL"
 
 // ServerURL returns a Redis URL for a test, and a key prefix the test must
-// put in front of every key it writes (e.g. via adapter.Options.Prefix).
+// put in front of every key it writes (e.g. via strata.Options.Prefix).
 //
 // When STRATA_TEST_REDIS_URL is set, it returns that URL unchanged and a
 // fresh random prefix such as "strata-test:3f9c2a71d4e8b605:"; at the end of

@@ -1,4 +1,4 @@
-package adapter_test
+package strata_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/drivers/memory"
 	"github.com/stratacache/strata/serializer"
@@ -25,15 +26,15 @@ func newMemory(t *testing.T) *memory.Adapter {
 }
 
 func TestNilAdapterGivesErrorsNotPanics(t *testing.T) {
-	c := adapter.New[string](nil, nil)
+	c := strata.New[string](nil, nil)
 	ctx := context.Background()
-	if _, err := c.Get(ctx, "k"); !errors.Is(err, adapter.ErrClosed) {
+	if _, err := c.Get(ctx, "k"); !errors.Is(err, strata.ErrClosed) {
 		t.Errorf("Get = %v", err)
 	}
-	if err := c.Set(ctx, "k", "v", adapter.DefaultTTL); !errors.Is(err, adapter.ErrClosed) {
+	if err := c.Set(ctx, "k", "v", strata.DefaultTTL); !errors.Is(err, strata.ErrClosed) {
 		t.Errorf("Set = %v", err)
 	}
-	if _, err := c.GetOrSet(ctx, "k", 0, func(context.Context) (string, error) { return "v", nil }); !errors.Is(err, adapter.ErrClosed) {
+	if _, err := c.GetOrSet(ctx, "k", 0, func(context.Context) (string, error) { return "v", nil }); !errors.Is(err, strata.ErrClosed) {
 		t.Errorf("GetOrSet = %v", err)
 	}
 }
@@ -41,23 +42,23 @@ func TestNilAdapterGivesErrorsNotPanics(t *testing.T) {
 func TestPrefixIsAppliedAndKeysCheckedBeforeIt(t *testing.T) {
 	ctx := context.Background()
 	m := newMemory(t)
-	c := adapter.New(m, &adapter.Options[string]{Prefix: "users:", Codec: serializer.Raw[string]()})
-	if err := c.Set(ctx, "42", "ada", adapter.DefaultTTL); err != nil {
+	c := strata.New(m, &strata.Options[string]{Prefix: "users:", Codec: serializer.Raw[string]()})
+	if err := c.Set(ctx, "42", "ada", strata.DefaultTTL); err != nil {
 		t.Fatal(err)
 	}
 	b, err := m.Get(ctx, "users:42")
 	if err != nil || string(b) != "ada" {
 		t.Fatalf("adapter Get(users:42) = %q, %v", b, err)
 	}
-	if err := c.Set(ctx, "", "x", adapter.DefaultTTL); !errors.Is(err, adapter.ErrInvalidKey) {
+	if err := c.Set(ctx, "", "x", strata.DefaultTTL); !errors.Is(err, strata.ErrInvalidKey) {
 		t.Fatalf("empty key with a prefix: %v", err)
 	}
 }
 
 func TestInvalidDefaultTTLIsReportedOnUse(t *testing.T) {
-	c := adapter.New(newMemory(t), &adapter.Options[string]{DefaultTTL: -time.Second})
-	err := c.Set(context.Background(), "k", "v", adapter.DefaultTTL)
-	if !errors.Is(err, adapter.ErrInvalidTTL) || !strings.Contains(err.Error(), "Options.DefaultTTL") {
+	c := strata.New(newMemory(t), &strata.Options[string]{DefaultTTL: -time.Second})
+	err := c.Set(context.Background(), "k", "v", strata.DefaultTTL)
+	if !errors.Is(err, strata.ErrInvalidTTL) || !strings.Contains(err.Error(), "Options.DefaultTTL") {
 		t.Fatalf("Set = %v", err)
 	}
 }
@@ -65,12 +66,12 @@ func TestInvalidDefaultTTLIsReportedOnUse(t *testing.T) {
 func TestDefaultTTLNoExpirationOption(t *testing.T) {
 	ctx := context.Background()
 	m := newMemory(t)
-	c := adapter.New(m, &adapter.Options[string]{DefaultTTL: adapter.NoExpiration})
-	if err := c.Set(ctx, "k", "v", adapter.DefaultTTL); err != nil {
+	c := strata.New(m, &strata.Options[string]{DefaultTTL: strata.NoExpiration})
+	if err := c.Set(ctx, "k", "v", strata.DefaultTTL); err != nil {
 		t.Fatal(err)
 	}
 	_, ttl, err := m.GetWithTTL(ctx, "k")
-	if err != nil || ttl != adapter.NoExpiration {
+	if err != nil || ttl != strata.NoExpiration {
 		t.Fatalf("GetWithTTL = %v, %v; want NoExpiration", ttl, err)
 	}
 }
@@ -82,11 +83,11 @@ func TestCodecIsChosenAtNew(t *testing.T) {
 	}
 	ctx := context.Background()
 	m := newMemory(t)
-	c := adapter.New[map[string]int](m, nil)
+	c := strata.New[map[string]int](m, nil)
 	if err := serializer.SetDefault("gob"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Set(ctx, "k", map[string]int{"a": 1}, adapter.DefaultTTL); err != nil {
+	if err := c.Set(ctx, "k", map[string]int{"a": 1}, strata.DefaultTTL); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := m.Get(ctx, "k")
@@ -96,14 +97,14 @@ func TestCodecIsChosenAtNew(t *testing.T) {
 }
 
 func TestGetOrSetNilLoader(t *testing.T) {
-	c := adapter.New[string](newMemory(t), nil)
+	c := strata.New[string](newMemory(t), nil)
 	if _, err := c.GetOrSet(context.Background(), "k", 0, nil); err == nil {
 		t.Fatal("nil loader accepted")
 	}
 }
 
 func TestGetOrSetLoadTimeoutBoundsTheLoader(t *testing.T) {
-	c := adapter.New(newMemory(t), &adapter.Options[string]{LoadTimeout: 20 * time.Millisecond})
+	c := strata.New(newMemory(t), &strata.Options[string]{LoadTimeout: 20 * time.Millisecond})
 	_, err := c.GetOrSet(context.Background(), "k", 0, func(ctx context.Context) (string, error) {
 		<-ctx.Done()
 		return "", ctx.Err()
@@ -122,7 +123,7 @@ var errDown = errors.New("backend down")
 func (storeFails) Set(context.Context, string, []byte, time.Duration) error { return errDown }
 
 func TestGetOrSetReturnsValueAndStoreError(t *testing.T) {
-	c := adapter.New[string](storeFails{newMemory(t)}, nil)
+	c := strata.New[string](storeFails{newMemory(t)}, nil)
 	var loads atomic.Int32
 	v, err := c.GetOrSet(context.Background(), "k", 0, func(context.Context) (string, error) {
 		loads.Add(1)
@@ -137,46 +138,46 @@ func TestSetManyEncodesEverythingFirst(t *testing.T) {
 	ctx := context.Background()
 	m := newMemory(t)
 	type T struct{ C chan int }
-	c := adapter.New(m, &adapter.Options[T]{Codec: serializer.JSON[T]()})
-	err := c.SetMany(ctx, map[string]T{"a": {}, "b": {C: make(chan int)}}, adapter.DefaultTTL)
-	if !errors.Is(err, adapter.ErrCodec) {
+	c := strata.New(m, &strata.Options[T]{Codec: serializer.JSON[T]()})
+	err := c.SetMany(ctx, map[string]T{"a": {}, "b": {C: make(chan int)}}, strata.DefaultTTL)
+	if !errors.Is(err, strata.ErrCodec) {
 		t.Fatalf("SetMany = %v, want ErrCodec", err)
 	}
-	if _, err := m.Get(ctx, "a"); !errors.Is(err, adapter.ErrNotFound) {
+	if _, err := m.Get(ctx, "a"); !errors.Is(err, strata.ErrNotFound) {
 		t.Fatalf("a was stored although b failed to encode: %v", err)
 	}
 }
 
 func TestGetOrSetLoaderGoexitIsNotAValue(t *testing.T) {
-	c := adapter.New[string](newMemory(t), nil)
+	c := strata.New[string](newMemory(t), nil)
 	_, err := c.GetOrSet(context.Background(), "k", 0, func(context.Context) (string, error) {
 		runtime.Goexit()
 		return "never", nil
 	})
-	if !errors.Is(err, adapter.ErrLoaderPanicked) {
+	if !errors.Is(err, strata.ErrLoaderPanicked) {
 		t.Fatalf("GetOrSet = %v, want ErrLoaderPanicked", err)
 	}
 }
 
 func TestEmptyCallsAfterCloseReportClosed(t *testing.T) {
 	ctx := context.Background()
-	c := adapter.New[string](newMemory(t), nil)
+	c := strata.New[string](newMemory(t), nil)
 	c.Close()
-	if _, err := c.Remove(ctx); !errors.Is(err, adapter.ErrClosed) {
+	if _, err := c.Remove(ctx); !errors.Is(err, strata.ErrClosed) {
 		t.Errorf("Remove() = %v", err)
 	}
-	if _, err := c.GetMany(ctx); !errors.Is(err, adapter.ErrClosed) {
+	if _, err := c.GetMany(ctx); !errors.Is(err, strata.ErrClosed) {
 		t.Errorf("GetMany() = %v", err)
 	}
-	if err := c.SetMany(ctx, nil, 0); !errors.Is(err, adapter.ErrClosed) {
+	if err := c.SetMany(ctx, nil, 0); !errors.Is(err, strata.ErrClosed) {
 		t.Errorf("SetMany(nil) = %v", err)
 	}
 }
 
 func TestPrefixedKeyLongerThanMaxIsInvalid(t *testing.T) {
-	c := adapter.New(newMemory(t), &adapter.Options[string]{Prefix: "p:"})
+	c := strata.New(newMemory(t), &strata.Options[string]{Prefix: "p:"})
 	err := c.Set(context.Background(), strings.Repeat("k", adapter.MaxKeyLen), "v", 0)
-	if !errors.Is(err, adapter.ErrInvalidKey) || !strings.Contains(err.Error(), "prefix") {
+	if !errors.Is(err, strata.ErrInvalidKey) || !strings.Contains(err.Error(), "prefix") {
 		t.Fatalf("Set = %v", err)
 	}
 }
@@ -201,7 +202,7 @@ func TestGetOrSetSecondLookHitSkipsTheLoader(t *testing.T) {
 	if err := m.Set(ctx, "k", []byte("stored"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	c := adapter.New(&secondLookHits{Adapter: m}, &adapter.Options[string]{Codec: serializer.Raw[string]()})
+	c := strata.New(&secondLookHits{Adapter: m}, &strata.Options[string]{Codec: serializer.Raw[string]()})
 	v, err := c.GetOrSet(ctx, "k", 0, func(context.Context) (string, error) { return "loaded", nil })
 	if err != nil || v != "stored" {
 		t.Fatalf("GetOrSet = %q, %v; want the value found on the second look", v, err)
@@ -214,7 +215,7 @@ func TestErrorsNameTheCallersKey(t *testing.T) {
 	ctx := context.Background()
 	for name, codec := range map[string]serializer.Codec[string]{"raw": serializer.Raw[string](), "msgpack": nil} {
 		for _, decodeEveryHit := range []bool{false, true} {
-			c := adapter.New(newMemory(t), &adapter.Options[string]{Prefix: "users:", Codec: codec, DecodeEveryHit: decodeEveryHit})
+			c := strata.New(newMemory(t), &strata.Options[string]{Prefix: "users:", Codec: codec, DecodeEveryHit: decodeEveryHit})
 			_, err := c.Get(ctx, "42")
 			_, uerr := c.UpdateTimeout(ctx, "42", time.Minute)
 			for _, e := range []error{err, uerr} {

@@ -1,4 +1,4 @@
-package adapter
+package strata
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 )
 
 // GetMany returns the values of the keys that exist, keyed as given; misses are
-// omitted. It is one round trip on adapters that implement Batcher.
+// omitted. It is one round trip on adapters that implement adapter.Batcher.
 //
 // A key that cannot be served (its stored bytes do not decode, or the driver could
 // not read it) does not fail the others: GetMany returns every value it could read

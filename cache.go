@@ -1,4 +1,4 @@
-package adapter
+package strata
 
 import (
 	"context"
@@ -8,7 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/internal/clone"
+	"github.com/stratacache/strata/internal/fastpath"
 	"github.com/stratacache/strata/serializer"
 )
 
@@ -27,20 +29,20 @@ type Options[V any] struct {
 	// loader's own.
 	LoadTimeout time.Duration
 	// DecodeEveryHit turns off keeping decoded values in an in-process adapter
-	// (see Memoizer): every hit then decodes the stored bytes again. Leave it off
+	// (see fastpath.Memoizer): every hit then decodes the stored bytes again. Leave it off
 	// unless V's decoding has side effects the cache must repeat.
 	DecodeEveryHit bool
 }
 
 // Cache is the typed cache users hold: it encodes values with a codec, namespaces keys
 // with a prefix, resolves DefaultTTL, and adds single-flight GetOrSet and batches over
-// any Adapter. It is safe for concurrent use.
+// any adapter.Adapter. It is safe for concurrent use.
 type Cache[V any] struct {
-	a           Adapter
-	batcher     Batcher       // nil when a does not implement it
-	memo        *memoState[V] // nil unless Get may read through a's Memoizer (see memoFor)
-	viewer      Viewer        // nil unless a implements it and codec copies (see viewerFor)
-	views       sync.Pool     // *viewState[V], for Get through viewer
+	a           adapter.Adapter
+	batcher     adapter.Batcher // nil when a does not implement it
+	memo        *memoState[V]   // nil unless Get may read through a's fastpath.Memoizer (see memoFor)
+	viewer      fastpath.Viewer // nil unless a implements it and codec copies (see viewerFor)
+	views       sync.Pool       // *viewState[V], for Get through viewer
 	codec       serializer.Codec[V]
 	defaultTTL  time.Duration
 	prefix      string
@@ -60,7 +62,7 @@ type Cache[V any] struct {
 
 // New wraps a in a typed Cache. A nil opts means the defaults. Closing the Cache
 // closes a.
-func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
+func New[V any](a adapter.Adapter, opts *Options[V]) *Cache[V] {
 	if opts == nil {
 		opts = &Options[V]{}
 	}
@@ -77,7 +79,7 @@ func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
 	}
 	c.life, c.end = context.WithCancel(context.Background())
 	c.clone, c.cloneOK = clone.For[V]()
-	c.batcher, _ = a.(Batcher)
+	c.batcher, _ = a.(adapter.Batcher)
 	if c.codec == nil {
 		c.codec = serializer.Default[V]()
 	}
@@ -89,9 +91,9 @@ func New[V any](a Adapter, opts *Options[V]) *Cache[V] {
 	return c
 }
 
-// Adapter returns the driver underneath, for its optional capabilities
+// adapter.Adapter returns the driver underneath, for its optional capabilities
 // (e.g. a.(adapter.Clearer)).
-func (c *Cache[V]) Adapter() Adapter { return c.a }
+func (c *Cache[V]) Adapter() adapter.Adapter { return c.a }
 
 // Close closes the adapter underneath and cancels the GetOrSet loads in flight.
 // Later calls return ErrClosed.
@@ -107,7 +109,7 @@ func (c *Cache[V]) checkEmptyCall(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return CheckContext(ctx)
+	return adapter.CheckContext(ctx)
 }
 
 // Get returns the value under key, or an error wrapping ErrNotFound when there is none
@@ -201,15 +203,15 @@ func (c *Cache[V]) UpdateTimeout(ctx context.Context, key string, ttl time.Durat
 }
 
 func (c *Cache[V]) fullKey(key string) (string, error) {
-	if err := CheckKey(key); err != nil {
+	if err := adapter.CheckKey(key); err != nil {
 		return "", err
 	}
 	if c.prefix == "" {
 		return key, nil
 	}
-	if len(c.prefix)+len(key) > MaxKeyLen {
+	if len(c.prefix)+len(key) > adapter.MaxKeyLen {
 		return "", fmt.Errorf("%w: key is %d bytes, and with the %d-byte prefix more than %d",
-			ErrInvalidKey, len(key), len(c.prefix), MaxKeyLen)
+			ErrInvalidKey, len(key), len(c.prefix), adapter.MaxKeyLen)
 	}
 	return c.prefix + key, nil
 }

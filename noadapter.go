@@ -1,4 +1,4 @@
-package adapter
+package strata
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// errNoAdapter is what a Cache built with a nil Adapter returns, instead of panicking.
-var errNoAdapter = fmt.Errorf("%w: adapter.New was given a nil Adapter", ErrClosed)
+// errNoAdapter is what a Cache built with a nil adapter.Adapter returns, instead of panicking.
+var errNoAdapter = fmt.Errorf("%w: strata.New was given a nil adapter.Adapter", ErrClosed)
 
-// noAdapter stands in for a nil Adapter so misuse yields errors, not panics.
+// noAdapter stands in for a nil adapter.Adapter so misuse yields errors, not panics.
 type noAdapter struct{}
 
 func (noAdapter) Get(context.Context, string) ([]byte, error)              { return nil, errNoAdapter }

@@ -1,4 +1,4 @@
-package adapter_test
+package strata_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata"
 )
 
 type profile struct {
@@ -22,7 +22,7 @@ type profile struct {
 // would change every other waiter's, and the loader's own.
 func TestGetOrSetWaitersGetTheirOwnCopy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := adapter.New[*profile](newMemory(t), nil)
+		c := strata.New[*profile](newMemory(t), nil)
 		shared := &profile{Name: "ada", Tags: []string{"a"}}
 		got := waitersOf(t, c, shared)
 		seen := map[*profile]bool{shared: true}
@@ -42,7 +42,7 @@ func TestGetOrSetWaitersGetTheirOwnCopy(t *testing.T) {
 	})
 	// V holding interfaces cannot be deep-copied: copies are decoded.
 	synctest.Test(t, func(t *testing.T) {
-		c := adapter.New[map[string]any](newMemory(t), nil)
+		c := strata.New[map[string]any](newMemory(t), nil)
 		shared := map[string]any{"name": "ada"}
 		got := waitersOf(t, c, shared)
 		for i, m := range got {
@@ -60,7 +60,7 @@ func TestGetOrSetWaitersGetTheirOwnCopy(t *testing.T) {
 // waitersOf runs ten concurrent GetOrSet calls that share one load returning v.
 // It runs in a synctest bubble, so that every waiter has joined the flight (and is
 // blocked on it) before the load returns.
-func waitersOf[V any](t *testing.T, c *adapter.Cache[V], v V) []V {
+func waitersOf[V any](t *testing.T, c *strata.Cache[V], v V) []V {
 	t.Helper()
 	release := make(chan struct{})
 	out := make([]V, 10)
@@ -86,7 +86,7 @@ func waitersOf[V any](t *testing.T, c *adapter.Cache[V], v V) []V {
 // TestCloseCancelsLoadsInFlight: Close ends the loads it would otherwise leave
 // running, and their waiters return ErrClosed instead of waiting for them.
 func TestCloseCancelsLoadsInFlight(t *testing.T) {
-	c := adapter.New[string](newMemory(t), nil)
+	c := strata.New[string](newMemory(t), nil)
 	started, ended := make(chan struct{}), make(chan error, 1)
 	waited := make(chan error, 1)
 	go func() {
@@ -104,7 +104,7 @@ func TestCloseCancelsLoadsInFlight(t *testing.T) {
 	}
 	select {
 	case err := <-ended:
-		if !errors.Is(err, adapter.ErrClosed) {
+		if !errors.Is(err, strata.ErrClosed) {
 			t.Fatalf("the loader's ctx ended with cause %v; want ErrClosed", err)
 		}
 	case <-time.After(10 * time.Second):
@@ -112,7 +112,7 @@ func TestCloseCancelsLoadsInFlight(t *testing.T) {
 	}
 	select {
 	case err := <-waited:
-		if !errors.Is(err, adapter.ErrClosed) {
+		if !errors.Is(err, strata.ErrClosed) {
 			t.Fatalf("the waiter got %v; want ErrClosed", err)
 		}
 	case <-time.After(10 * time.Second):
@@ -123,11 +123,11 @@ func TestCloseCancelsLoadsInFlight(t *testing.T) {
 // TestLoaderPanicIsOneLine: a panic's error message is one line naming the key
 // and the value; the stack is there for whoever wants it.
 func TestLoaderPanicIsOneLine(t *testing.T) {
-	c := adapter.New[string](newMemory(t), nil)
+	c := strata.New[string](newMemory(t), nil)
 	boom := errors.New("boom\nsecond line")
 	_, err := c.GetOrSet(context.Background(), "k", 0, func(context.Context) (string, error) { panic(boom) })
-	var pe *adapter.PanicError
-	if !errors.As(err, &pe) || !errors.Is(err, adapter.ErrLoaderPanicked) || !errors.Is(err, boom) {
+	var pe *strata.PanicError
+	if !errors.As(err, &pe) || !errors.Is(err, strata.ErrLoaderPanicked) || !errors.Is(err, boom) {
 		t.Fatalf("GetOrSet = %v; want a *PanicError wrapping ErrLoaderPanicked and the panic's error", err)
 	}
 	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, `"k"`) || !strings.Contains(msg, "boom") {

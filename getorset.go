@@ -1,4 +1,4 @@
-package adapter
+package strata
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/stratacache/strata/adapter"
 )
 
 // ErrLoaderPanicked is returned by GetOrSet to every waiter when the loader panicked.
@@ -26,10 +28,10 @@ type PanicError struct {
 // Error names the key and the panic value, on one line.
 func (e *PanicError) Error() string {
 	if e.Value == nil {
-		return fmt.Sprintf("%v on key %s: it called runtime.Goexit", ErrLoaderPanicked, QuoteKey(e.Key))
+		return fmt.Sprintf("%v on key %s: it called runtime.Goexit", ErrLoaderPanicked, adapter.QuoteKey(e.Key))
 	}
 	v := strings.ReplaceAll(fmt.Sprint(e.Value), "\n", `\n`)
-	return fmt.Sprintf("%v on key %s: %s", ErrLoaderPanicked, QuoteKey(e.Key), v)
+	return fmt.Sprintf("%v on key %s: %s", ErrLoaderPanicked, adapter.QuoteKey(e.Key), v)
 }
 
 // Unwrap returns ErrLoaderPanicked and, when the loader panicked with an error,
@@ -119,7 +121,7 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 	case <-cl.done:
 		return c.result(cl)
 	case <-ctx.Done():
-		return zero, CheckContext(ctx)
+		return zero, adapter.CheckContext(ctx)
 	case <-c.life.Done():
 		return zero, ErrClosed
 	}

@@ -1,4 +1,4 @@
-package adapter_test
+package strata_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestGetManyServesWhatDecodes(t *testing.T) {
 	ctx := context.Background()
 	m := newMemory(t)
-	c := adapter.New[profile](m, &adapter.Options[profile]{Prefix: "p:"})
+	c := strata.New[profile](m, &strata.Options[profile]{Prefix: "p:"})
 	for _, k := range []string{"a", "b"} {
 		if err := c.Set(ctx, k, profile{Name: k}, time.Minute); err != nil {
 			t.Fatal(err)
@@ -26,17 +27,17 @@ func TestGetManyServesWhatDecodes(t *testing.T) {
 	}
 	for _, a := range []struct {
 		name string
-		c    *adapter.Cache[profile]
+		c    *strata.Cache[profile]
 	}{
 		{"batcher", c},
-		{"one Get per key", adapter.New[profile](getOnly{m}, &adapter.Options[profile]{Prefix: "p:"})},
+		{"one Get per key", strata.New[profile](getOnly{m}, &strata.Options[profile]{Prefix: "p:"})},
 	} {
 		got, err := a.c.GetMany(ctx, "a", "foreign", "missing", "b")
 		if len(got) != 2 || got["a"].Name != "a" || got["b"].Name != "b" {
 			t.Errorf("%s: GetMany = %v, %v; want a and b despite the foreign value", a.name, got, err)
 		}
 		var be *adapter.BatchError
-		if !errors.As(err, &be) || !errors.Is(err, adapter.ErrCodec) || len(be.Errs) != 1 || be.Errs["foreign"] == nil {
+		if !errors.As(err, &be) || !errors.Is(err, strata.ErrCodec) || len(be.Errs) != 1 || be.Errs["foreign"] == nil {
 			t.Fatalf("%s: GetMany error = %v; want a *BatchError naming only \"foreign\", wrapping ErrCodec", a.name, err)
 		}
 		if msg := err.Error(); !strings.Contains(msg, `"foreign"`) || strings.Contains(msg, "p:foreign") {

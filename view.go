@@ -1,32 +1,14 @@
-package adapter
+package strata
 
 import (
 	"context"
 
+	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/internal/fastpath"
 	"github.com/stratacache/strata/serializer"
 )
 
-// Viewer is implemented by adapters that can lend the bytes they store for the
-// duration of a callback, instead of returning a copy. Cache.Get uses it when its
-// codec decodes into fresh memory (serializer.CopyingUnmarshaler: msgpack, gob and
-// json), which saves the copy an Adapter's Get must make. A Cache with serializer.Raw
-// never uses it: Raw returns the bytes it is given, so they must be a copy.
-//
-// Implementations must only lend memory that no write changes while fn runs (for
-// example an immutable stored entry); otherwise they copy first.
-type Viewer interface {
-	// View calls fn once with the value stored under key and returns fn's error as
-	// it is. When the key is missing or expired, or on any other failure (closed
-	// adapter, invalid key, ctx done, backend error), it returns the error Get
-	// would and does not call fn.
-	//
-	// value is valid only while fn runs: fn must not modify it, and must not keep it
-	// or any part of it after returning. fn must not call the adapter, and its errors
-	// must not wrap ErrNotFound (a caller could not tell them from a miss).
-	View(ctx context.Context, key string, fn func(value []byte) error) error
-}
-
-// viewState decodes a value lent by a Viewer. Cache pools them, so that a Get
+// viewState decodes a value lent by a fastpath.Viewer. Cache pools them, so that a Get
 // through View allocates nothing beyond what the codec allocates: fn is bound once.
 type viewState[V any] struct {
 	codec serializer.Codec[V]
@@ -50,9 +32,9 @@ func (s *viewState[V]) decode(b []byte) error {
 	return nil
 }
 
-// viewerFor returns a's Viewer when Cache may decode lent bytes with codec, else nil.
-func viewerFor[V any](a Adapter, codec serializer.Codec[V]) Viewer {
-	vw, ok := a.(Viewer)
+// viewerFor returns a's fastpath.Viewer when Cache may decode lent bytes with codec, else nil.
+func viewerFor[V any](a adapter.Adapter, codec serializer.Codec[V]) fastpath.Viewer {
+	vw, ok := a.(fastpath.Viewer)
 	if !ok {
 		return nil
 	}

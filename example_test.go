@@ -1,4 +1,4 @@
-package adapter_test
+package strata_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/drivers/memory"
 )
 
@@ -17,15 +17,15 @@ func Example() {
 		panic(err)
 	}
 	type User struct{ Name string }
-	users := adapter.New(mem, &adapter.Options[User]{Prefix: "users:"})
+	users := strata.New(mem, &strata.Options[User]{Prefix: "users:"})
 	defer users.Close()
 
-	_ = users.Set(ctx, "42", User{Name: "Ada"}, adapter.DefaultTTL)
+	_ = users.Set(ctx, "42", User{Name: "Ada"}, strata.DefaultTTL)
 	u, _ := users.Get(ctx, "42")
 	fmt.Println(u.Name)
 
 	_, err = users.Get(ctx, "43")
-	fmt.Println(errors.Is(err, adapter.ErrNotFound))
+	fmt.Println(errors.Is(err, strata.ErrNotFound))
 
 	guest, _ := users.GetOrDefault(ctx, "43", User{Name: "guest"})
 	fmt.Println(guest.Name)
@@ -38,7 +38,7 @@ func Example() {
 func ExampleCache_GetOrSet() {
 	ctx := context.Background()
 	mem, _ := memory.New(nil)
-	prices := adapter.New[float64](mem, nil)
+	prices := strata.New[float64](mem, nil)
 	defer prices.Close()
 
 	load := func(ctx context.Context) (float64, error) {
@@ -56,11 +56,11 @@ func ExampleCache_GetOrSet() {
 func ExampleCache_Remove() {
 	ctx := context.Background()
 	mem, _ := memory.New(nil)
-	c := adapter.New[string](mem, nil)
+	c := strata.New[string](mem, nil)
 	defer c.Close()
 
-	_ = c.Set(ctx, "a", "1", adapter.DefaultTTL)
-	_ = c.Set(ctx, "b", "2", adapter.DefaultTTL)
+	_ = c.Set(ctx, "a", "1", strata.DefaultTTL)
+	_ = c.Set(ctx, "b", "2", strata.DefaultTTL)
 	all, _ := c.Remove(ctx, "a", "b")
 	fmt.Println(all)
 	all, _ = c.Remove(ctx, "a", "c")
@@ -73,11 +73,11 @@ func ExampleCache_Remove() {
 func ExampleCache_UpdateTimeout() {
 	ctx := context.Background()
 	mem, _ := memory.New(nil)
-	c := adapter.New[string](mem, nil)
+	c := strata.New[string](mem, nil)
 	defer c.Close()
 
 	_ = c.Set(ctx, "session", "alice", time.Second)
-	v, _ := c.UpdateTimeout(ctx, "session", adapter.NoExpiration) // keep it
+	v, _ := c.UpdateTimeout(ctx, "session", strata.NoExpiration) // keep it
 	fmt.Println(v)
 	// Output: alice
 }

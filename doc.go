@@ -1,0 +1,48 @@
+// Package strata is a typed cache over interchangeable backends: an in-process
+// memory cache, Redis (standalone, Sentinel, Cluster), or a layered cache of both,
+// chosen by a URL from configuration and proven to behave the same by one
+// conformance suite.
+//
+// Open a cache from a URL (after importing the drivers), or wrap an adapter you
+// built with New:
+//
+//	import (
+//		"github.com/stratacache/strata"
+//		_ "github.com/stratacache/strata/drivers/all" // memory://, redis://, layered://
+//	)
+//
+//	users, err := strata.Open[User](ctx, "memory://", &strata.Options[User]{Prefix: "users:"})
+//	defer users.Close()
+//	err = users.Set(ctx, "42", u, strata.DefaultTTL)
+//	u, err := users.Get(ctx, "42") // errors.Is(err, strata.ErrNotFound) on a miss
+//
+// A Cache encodes values with a codec (package serializer; msgpack by default),
+// prefixes keys, resolves the default TTL (5 minutes unless Options says otherwise),
+// loads missing values once however many callers ask (GetOrSet), and reads and writes
+// batches in one round trip where the backend can.
+//
+// # URLs
+//
+//	memory://?max_cost=64MiB
+//	redis://user:pass@host:6379/0?prefix=app:
+//	redis+cluster://h1:7000,h2:7001
+//	redis+sentinel://h:26379/mymaster/0
+//	layered://?l1=memory%3A%2F%2F&l2=redis%3A%2F%2Fhost%3A6379%2F0
+//
+// registry.FromEnv reads STRATA_URL (default memory://), STRATA_PREFIX,
+// STRATA_DEFAULT_TTL and STRATA_SERIALIZER; OpenConfig opens what it describes.
+//
+// # Errors
+//
+// Every error can be tested with errors.Is: [ErrNotFound], [ErrClosed],
+// [ErrInvalidKey], [ErrInvalidTTL], [ErrCodec], [ErrUnavailable],
+// [ErrLoaderPanicked], and the context's own error when ctx ends. Errors about a
+// key name the key the caller passed ([KeyError]); batches name the keys they could
+// not serve ([BatchError]). Passwords never appear in errors.
+//
+// # Guarantees
+//
+// Every value a call returns is the caller's own copy. A Cache is safe for
+// concurrent use; Close is prompt however many callers are arriving, and cancels
+// the loads in flight.
+package strata
