@@ -16,17 +16,25 @@ func TestWireGenIsUpToDate(t *testing.T) {
 	}
 }
 
-func TestInjectedAppWorksOnMemory(t *testing.T) {
-	t.Setenv("STRATA_URL", "memory://")
-	ctx := context.Background()
-	app, cleanup, err := InitializeApp(ctx)
+// appWithAda injects the App from the environment (closed when the test ends) and
+// stores user 1.
+func appWithAda(t *testing.T) *App {
+	t.Helper()
+	app, cleanup, err := InitializeApp(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cleanup()
-	if err := app.Users.Set(ctx, "1", User{Name: "Ada"}, 0); err != nil {
+	t.Cleanup(cleanup)
+	if err := app.Users.Set(context.Background(), "1", User{Name: "Ada"}, 0); err != nil {
 		t.Fatal(err)
 	}
+	return app
+}
+
+func TestInjectedAppWorksOnMemory(t *testing.T) {
+	t.Setenv("STRATA_URL", "memory://")
+	ctx := context.Background()
+	app := appWithAda(t)
 	if u, err := app.Users.Get(ctx, "1"); err != nil || u.Name != "Ada" {
 		t.Fatalf("Get = %+v, %v", u, err)
 	}
@@ -39,14 +47,7 @@ func TestInjectedAppAppliesTheWholeConfig(t *testing.T) {
 	t.Setenv("STRATA_PREFIX", "myapp:")
 	t.Setenv("STRATA_SERIALIZER", "json")
 	ctx := context.Background()
-	app, cleanup, err := InitializeApp(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
-	if err := app.Users.Set(ctx, "1", User{Name: "Ada"}, 0); err != nil {
-		t.Fatal(err)
-	}
+	app := appWithAda(t)
 	b, err := app.Users.Adapter().Get(ctx, "myapp:users:1")
 	if err != nil {
 		t.Fatalf("the value is not under the configured prefix: %v", err)
