@@ -1,0 +1,44 @@
+package registry_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/url"
+
+	"github.com/stratacache/strata/drivers/memory"
+	"github.com/stratacache/strata/registry"
+)
+
+// A Mux of your own holds schemes without touching the process-wide DefaultMux, as
+// a test or a program with its own drivers may want.
+func ExampleMux() {
+	var mux registry.Mux
+	mux.Register("scratch", registry.FactoryOf(func(ctx context.Context, u *url.URL) (*memory.Adapter, error) {
+		return memory.New(nil)
+	}))
+	a, err := mux.Open(context.Background(), "scratch://")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Close()
+	fmt.Println(mux.Schemes())
+	_, err = mux.Open(context.Background(), "memory://")
+	fmt.Println(err != nil)
+	// Output:
+	// [scratch]
+	// true
+}
+
+// Configuration writes durations the way people do.
+func ExampleParseTTL() {
+	for _, s := range []string{"10m", "1h30m", "never", ""} {
+		d, err := registry.ParseTTL(s)
+		fmt.Printf("%q: %v %v -> %q\n", s, d, err, registry.FormatTTL(d))
+	}
+	// Output:
+	// "10m": 10m0s <nil> -> "10m"
+	// "1h30m": 1h30m0s <nil> -> "1h30m"
+	// "never": -1ns <nil> -> "never"
+	// "": 0s <nil> -> ""
+}
