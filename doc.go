@@ -29,7 +29,7 @@
 //	redis+sentinel://h:26379/mymaster/0
 //	layered://?l1=memory%3A%2F%2F&l2=redis%3A%2F%2Fhost%3A6379%2F0
 //
-// registry.FromEnv reads STRATA_URL (default memory://), STRATA_PREFIX,
+// strata.FromEnv reads STRATA_URL (default memory://), STRATA_PREFIX,
 // STRATA_DEFAULT_TTL and STRATA_SERIALIZER; OpenConfig opens what it describes.
 //
 // # Errors

@@ -81,3 +81,16 @@ func ExampleCache_UpdateTimeout() {
 	fmt.Println(v)
 	// Output: alice
 }
+
+// Configuration writes durations the way people do.
+func ExampleParseTTL() {
+	for _, s := range []string{"10m", "1h30m", "never", ""} {
+		d, err := strata.ParseTTL(s)
+		fmt.Printf("%q: %v %v -> %q\n", s, d, err, strata.FormatTTL(d))
+	}
+	// Output:
+	// "10m": 10m0s <nil> -> "10m"
+	// "1h30m": 1h30m0s <nil> -> "1h30m"
+	// "never": -1ns <nil> -> "never"
+	// "": 0s <nil> -> ""
+}

@@ -21,9 +21,9 @@ func Open[V any](ctx context.Context, rawURL string, opts *Options[V]) (*Cache[V
 }
 
 // OpenConfig opens cfg.URL and wraps it in a Cache configured by cfg's Prefix,
-// DefaultTTL and Serializer. A Config from registry.FromEnv, JSON or YAML works as it
+// DefaultTTL and Serializer. A Config from FromEnv, JSON or YAML works as it
 // is; its URL defaults to nothing, so set it (FromEnv defaults it to "memory://").
-func OpenConfig[V any](ctx context.Context, cfg registry.Config) (*Cache[V], error) {
+func OpenConfig[V any](ctx context.Context, cfg Config) (*Cache[V], error) {
 	opts, err := ConfigOptions[V](cfg)
 	if err != nil {
 		return nil, err
@@ -32,7 +32,7 @@ func OpenConfig[V any](ctx context.Context, cfg registry.Config) (*Cache[V], err
 }
 
 // ConfigOptions turns cfg's Prefix, DefaultTTL and Serializer into Options.
-func ConfigOptions[V any](cfg registry.Config) (*Options[V], error) {
+func ConfigOptions[V any](cfg Config) (*Options[V], error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}

@@ -1,23 +1,35 @@
 // Package conformance is the Ginkgo v2 suite every Strata driver must pass: ours
-// (drivers/memory, drivers/redis, drivers/layered) and third parties'.
+// (drivers/memory, drivers/redis, drivers/layered) and third parties'. A driver
+// describes how to get a fresh adapter in a [Harness] and runs the suite with
+// [DescribeAdapter] (inside a Ginkgo suite) or [RunSuite] (from a plain go test).
 //
-// The suite tests what users see. Most specs go through [strata.New], with a
-// Cache[string] using serializer.Raw and a Cache of a small struct using the default
-// codec; specs about the driver's own contract (ErrInvalidTTL for DefaultTTL, key
-// validation, NotFound errors that name the key, copies of values, the optional
-// capabilities) call the [adapter.Adapter] directly. The areas covered are Get and
-// GetOrDefault, Set and overwrite, TTL expiry (millisecond resolution, NoExpiration,
-// DefaultTTL), Remove, UpdateTimeout (including revival within the driver's grace
-// period), single-flight GetOrSet, batches, awkward keys and prefixes, codec errors,
-// closed adapters, cancelled contexts, the optional capabilities (Batcher, Pinger,
-// Clearer, TTLReader) and concurrency (run it with -race).
+// # Guarantees
 //
-// Every spec gets a fresh adapter from [Harness.New], closes it when done, and uses
-// keys under a random prefix, so `ginkgo -p` is safe even against a shared server.
-// Specs that depend on time use Eventually and Consistently with generous bounds,
-// scaled by [Harness.Unit]; a spec whose timing turned out inconclusive (the machine
-// stalled past a TTL before the spec could look) runs again, up to three times, and
-// then fails with advice to raise Harness.Unit. Nothing is skipped for being slow.
+// What it checks. The suite tests what users see. Most specs go through
+// [strata.New], with a Cache[string] using serializer.Raw and a Cache of a small
+// struct using the default codec; specs about the driver's own contract
+// (ErrInvalidTTL for DefaultTTL, key validation, NotFound errors that name the key,
+// copies of values, the optional capabilities) call the [adapter.Adapter] directly.
+// The areas covered are Get and GetOrDefault, Set and overwrite, TTL expiry
+// (millisecond resolution, NoExpiration, DefaultTTL), Remove, UpdateTimeout
+// (including revival within the driver's grace period, Harness.Grace),
+// single-flight GetOrSet, batches, awkward keys and prefixes, codec errors, closed
+// adapters, cancelled contexts, the optional capabilities (Batcher, Pinger, Clearer,
+// TTLReader; specs for a capability the adapter lacks are skipped) and concurrency
+// (run it with -race).
+//
+// Isolation. Every spec gets a fresh adapter from Harness.New, closes it when done,
+// and uses keys under a random prefix, so `ginkgo -p` is safe even against a shared
+// server.
+//
+// Timing. Specs that depend on time use Eventually and Consistently with generous
+// bounds, scaled by Harness.Unit ([DefaultUnit] unless set); each spec is bounded by
+// Harness.SpecTimeout ([DefaultSpecTimeout]). A spec whose timing turned out
+// inconclusive (the machine stalled past a TTL before the spec could look) runs
+// again, up to three times, and then fails with advice to raise Harness.Unit.
+// Nothing is skipped for being slow; the one timing spec skipped is the check of
+// millisecond resolution when Harness.Unit is too large to tell milliseconds from
+// seconds.
 //
 // # Using it from a Ginkgo suite
 //

@@ -48,7 +48,8 @@ type Harness struct {
 	// expired key is never revived. Keep it short but at least a few Units: 300ms
 	// works well with the default Unit. The spec that checks a key is not revived
 	// past the window sleeps through it, and a revival spec that could not call
-	// UpdateTimeout within the window on a very slow machine is skipped.
+	// UpdateTimeout within the window on a very slow machine is inconclusive and
+	// runs again (and fails, with advice to raise Unit, after three tries).
 	Grace time.Duration
 
 	// MayEvict says the adapter is bounded and may drop values under pressure or

@@ -29,16 +29,3 @@ func ExampleMux() {
 	// [scratch]
 	// true
 }
-
-// Configuration writes durations the way people do.
-func ExampleParseTTL() {
-	for _, s := range []string{"10m", "1h30m", "never", ""} {
-		d, err := registry.ParseTTL(s)
-		fmt.Printf("%q: %v %v -> %q\n", s, d, err, registry.FormatTTL(d))
-	}
-	// Output:
-	// "10m": 10m0s <nil> -> "10m"
-	// "1h30m": 1h30m0s <nil> -> "1h30m"
-	// "never": -1ns <nil> -> "never"
-	// "": 0s <nil> -> ""
-}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/drivers/layered"
 	"github.com/stratacache/strata/drivers/redis"
 	"github.com/stratacache/strata/internal/secrettest"
@@ -117,8 +118,8 @@ func TestPasswordWithDelimitersNeverInErrors(t *testing.T) {
 						logged[u.name] = true
 						t.Logf("%s: %v", u.name, err)
 					}
-					_, err = registry.OpenConfig(ctx, registry.Config{URL: u.raw})
-					checkPasswordError(t, "registry.OpenConfig", u, err, pw, escaped, tr.marker)
+					_, err = strata.OpenConfig[string](ctx, strata.Config{URL: u.raw})
+					checkPasswordError(t, "strata.OpenConfig", u, err, pw, escaped, tr.marker)
 					if u.layered {
 						checkLayeredDirect(t, ctx, u, pw, escaped, tr.marker)
 						continue

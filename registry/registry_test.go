@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
@@ -100,7 +99,7 @@ func TestChildURLSecretsAreScrubbed(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "s3cr") {
 		t.Fatalf("err = %v; want an error without the child's password", err)
 	}
-	cfg := registry.Config{URL: "layered://?l2=" + url.QueryEscape("redis://u:s3cret@h:6379/0")}
+	cfg := strata.Config{URL: "layered://?l2=" + url.QueryEscape("redis://u:s3cret@h:6379/0")}
 	if strings.Contains(cfg.String(), "s3cret") {
 		t.Fatalf("Config.String() = %s", cfg)
 	}
@@ -120,77 +119,5 @@ func TestOpenHonoursCancelledContext(t *testing.T) {
 	cancel()
 	if _, err := registry.Open(ctx, "memory://"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
-	}
-}
-
-func TestFromEnv(t *testing.T) {
-	t.Setenv("STRATA_URL", "")
-	t.Setenv("STRATA_PREFIX", "app:")
-	t.Setenv("STRATA_DEFAULT_TTL", "10m")
-	t.Setenv("STRATA_SERIALIZER", "json")
-	cfg, err := registry.FromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := registry.Config{URL: "memory://", Prefix: "app:", DefaultTTL: 10 * time.Minute, Serializer: "json"}
-	if cfg != want {
-		t.Fatalf("FromEnv() = %+v, want %+v", cfg, want)
-	}
-	t.Setenv("STRATA_DEFAULT_TTL", "never")
-	if cfg, _ = registry.FromEnv(); cfg.DefaultTTL != adapter.NoExpiration {
-		t.Fatalf("never: DefaultTTL = %v", cfg.DefaultTTL)
-	}
-	t.Setenv("STRATA_DEFAULT_TTL", "soon")
-	if _, err := registry.FromEnv(); err == nil {
-		t.Fatal("a malformed STRATA_DEFAULT_TTL was accepted")
-	}
-}
-
-func TestConfigStringRedacts(t *testing.T) {
-	s := registry.Config{URL: "redis://u:s3cret@h:6379/0"}.String()
-	if strings.Contains(s, "s3cret") || !strings.Contains(s, "h:6379") {
-		t.Fatalf("String() = %s", s)
-	}
-}
-
-func TestOpenConfigCacheAppliesEverything(t *testing.T) {
-	ctx := context.Background()
-	cfg := registry.Config{URL: "memory://", Prefix: "p:", DefaultTTL: 50 * time.Millisecond, Serializer: "raw"}
-	c, err := strata.OpenConfig[string](ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Set(ctx, "k", "hello", adapter.DefaultTTL); err != nil {
-		t.Fatal(err)
-	}
-	// Raw codec and prefix: the adapter holds exactly "hello" under "p:k".
-	b, err := c.Adapter().Get(ctx, "p:k")
-	if err != nil || string(b) != "hello" {
-		t.Fatalf("adapter Get(p:k) = %q, %v", b, err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := c.Get(ctx, "k")
-		if errors.Is(err, adapter.ErrNotFound) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("value with a 50ms default TTL still there after 5s (err %v)", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func TestConfigRejectsBadFields(t *testing.T) {
-	ctx := context.Background()
-	if _, err := registry.OpenConfig(ctx, registry.Config{URL: "memory://", Serializer: "pickle"}); err == nil {
-		t.Error("serializer pickle accepted")
-	}
-	if _, err := registry.OpenConfig(ctx, registry.Config{URL: "memory://", DefaultTTL: -time.Second}); !errors.Is(err, adapter.ErrInvalidTTL) {
-		t.Errorf("negative DefaultTTL: err = %v", err)
-	}
-	if _, err := strata.OpenConfig[struct{ A int }](ctx, registry.Config{URL: "memory://", Serializer: "raw"}); err == nil {
-		t.Error("raw serializer accepted for a struct type")
 	}
 }

@@ -3,12 +3,17 @@
 //
 // Use it in development and tests (it needs no server), as the L1 of drivers/layered,
 // or on its own for data a process can afford to lose. Values live in the process's
-// heap and are not shared with other processes.
+// heap and are not shared with other processes. Get one with [New], from a URL with
+// registry.Open or [OpenURL], or through Wire with [ProviderSet]:
 //
 //	a, err := memory.New(&memory.Options{MaxCost: 256 << 20, Grace: 30 * time.Second})
 //	users := strata.New[User](a, nil)
 //
-// # URL
+// The adapter implements adapter.Batcher, adapter.Pinger, adapter.Clearer,
+// adapter.TTLReader, fastpath.Viewer and fastpath.Memoizer. [Adapter.Stats] reports
+// the cost charged and how many writes were not kept.
+//
+// # URLs
 //
 // Importing the package registers the "memory" scheme with the registry:
 //
@@ -24,14 +29,23 @@
 //
 // A memory URL has no user, host or path, and unknown parameters are errors.
 //
+// # Errors
+//
+//   - A missing, expired or evicted key is an error wrapping adapter.ErrNotFound
+//     that names the key.
+//   - [ErrTooLarge]: Set or SetMany of an entry that alone exceeds MaxCost (key,
+//     value and [EntryOverhead]); it is refused, never silently dropped, and the
+//     error names the key.
+//   - After Close, every call returns an error wrapping adapter.ErrClosed.
+//   - New and the URL parser reject out-of-range Options (such as a MaxCost below
+//     [MinMaxCost]) with an error saying which.
+//
 // # Guarantees
 //
-// Bounded by cost. Each entry is charged its key's and value's length (rounded up
-// to the Go allocator's size class) plus EntryOverhead, an estimate of what ristretto
-// and the adapter spend per entry. The total stays within Options.MaxCost. An entry
-// that alone exceeds MaxCost is refused with an error wrapping ErrTooLarge, never
-// silently dropped. The access counters (about 3 bytes per NumCounters) are not part
-// of MaxCost.
+// Bounded by cost. Each entry is charged its key's and value's length (rounded up to
+// the Go allocator's size class) plus [EntryOverhead], an estimate of what ristretto
+// and the adapter spend per entry. The total stays within Options.MaxCost. The access
+// counters (about 3 bytes per NumCounters) are not part of MaxCost.
 //
 // Eviction and admission. Three quarters of MaxCost are ristretto's: its sampled-LFU
 // policy evicts the least frequently used entries, and its TinyLFU admission only
@@ -42,17 +56,13 @@
 // reads it got in the window make it as valuable as what it would evict; otherwise it
 // is dropped. So frequently read entries are not displaced by keys written once and
 // never read. ristretto counts reads in lossy batches, so that choice is approximate.
-// Stats reports the cost charged and how many writes were not kept.
 //
 // Read-your-writes. When Set, SetMany or UpdateTimeout returns, every goroutine's
 // Get returns the new value, until the key is written, removed, expires or is
-// evicted. ristretto itself applies new keys asynchronously, through a buffer that may
-// drop them under contention; the adapter updates keys ristretto holds in place
-// (synchronously), waits for ristretto to apply new keys, and retries a write its
-// buffer dropped. In a full cache a new entry goes to the admission window; the one
-// exception is an entry larger than the window (a quarter of MaxCost), which
-// ristretto's admission policy may decline in favour of more frequently used ones, and
-// the key then reads as a miss. A write never leaves an older value readable.
+// evicted. The one exception is an entry larger than the admission window (a quarter
+// of MaxCost), which ristretto's admission policy may decline in favour of more
+// frequently used ones; the key then reads as a miss (counted in Stats.Rejected). A
+// write never leaves an older value readable.
 //
 // Atomic per key. Set, SetMany, Remove and UpdateTimeout hold a lock for the key
 // (one of 256, chosen by a hash of the key), so UpdateTimeout's read-modify-write
@@ -72,13 +82,11 @@
 // for it without evicting anything, and goes with its bytes at the next write.
 //
 // Expiry. TTLs have millisecond resolution (a ttl is rounded up to whole
-// milliseconds, so 1ns means 1ms) and are measured on the monotonic clock, so wall
-// clock changes do not affect them. An expired value is never returned. Expired
-// entries are removed from memory by the adapter's sweeper, which runs once a second,
-// within about two seconds of expiry (of the end of the grace window, with Grace);
-// until then they still count toward MaxCost. (The adapter tracks expiry itself
-// rather than through ristretto's TTLs, which read the wall clock on every Get and
-// were measured to make a hit 2.5 times slower.)
+// milliseconds, so 1ns means 1ms) and run on the monotonic clock, so wall clock
+// changes do not affect them. An expired value is never returned. Expired entries
+// are removed from memory by the adapter's sweeper, which runs once a second, within
+// about two seconds of expiry (of the end of the grace window, with Grace); until
+// then they still count toward MaxCost.
 //
 // Grace. With Options.Grace (URL grace=) an entry is kept for Grace past its
 // expiry, unreadable, so that UpdateTimeout can revive it: UpdateTimeout on a key
@@ -89,7 +97,4 @@
 // return adapter.ErrClosed. Once the calls in flight have returned, ristretto's
 // goroutines are stopped and its memory is freed, in the background. An Adapter that
 // becomes unreachable without Close is closed by the garbage collector.
-//
-// The adapter implements adapter.Batcher, adapter.Pinger, adapter.Clearer,
-// adapter.TTLReader, fastpath.Viewer and fastpath.Memoizer.
 package memory

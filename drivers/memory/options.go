@@ -20,10 +20,9 @@ const (
 	// EntryOverhead is the fixed cost, in bytes, charged to every entry on top of its
 	// key and value: the memory ristretto and this adapter spend per entry (the
 	// store's map slot with the entry header, and the eviction policy's and expiry
-	// index's map entries). Measured on linux/amd64 with Go 1.26 and 100,000 to
-	// 1,000,000 entries, it is 150 to 240 bytes without a TTL and 175 to 270 with
-	// one, depending on how full Go's maps are between growths; 200 is the typical
-	// value. TestEntryOverhead prints the measurement.
+	// index's map entries). It is a typical value: the real overhead varies with
+	// the platform, whether the entry has a TTL and how full Go's maps are between
+	// growths (measurements in docs/memory.md; TestEntryOverhead prints them).
 	EntryOverhead int64 = 200
 
 	minNumCounters = 1 << 10

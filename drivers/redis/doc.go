@@ -1,8 +1,6 @@
 // Package redis is Strata's Redis driver, built on a go-redis v9 UniversalClient:
 // a standalone server, a Sentinel-managed master, or a Redis Cluster.
 //
-// # Two ways in
-//
 // Wrap a client you own with [New]; the adapter never closes it:
 //
 //	rdb := goredis.NewClient(&goredis.Options{Addr: "cache:6379", ContextTimeoutEnabled: true})
@@ -12,14 +10,16 @@
 // Set ContextTimeoutEnabled on such a client: go-redis then bounds each network wait
 // by the ctx's deadline, and without it only by ReadTimeout/WriteTimeout. (go-redis
 // never watches for cancellation: a ctx cancelled mid-call ends the call at its
-// deadline or ReadTimeout, 3s by default. A ctx that has already ended is refused
-// before any I/O.)
+// deadline or at ReadTimeout. A ctx that has already ended is refused before any I/O.)
 //
 // Or open one from a URL with [Open] (or registry.Open, after importing this package
 // or drivers/all). The adapter then owns its client (Close closes it), the client has
-// ContextTimeoutEnabled, and Open pings the server within open_timeout (3s, bounded
-// also by ctx) so that a wrong address or password fails at start-up, naming the
-// address but never the password. lazy=true skips the ping.
+// ContextTimeoutEnabled, [Options.AutoPipeline] is on, and Open pings the server
+// within open_timeout (bounded also by ctx) so that a wrong address or password fails at
+// start-up, naming the address but never the password. [ParseURL] and [OpenConfig]
+// split those steps, so that the go-redis options can be adjusted in between.
+// [ProviderSet] (from a [URL]) and [ClientProviderSet] (wrapping a client the
+// injector provides) are the Wire provider sets; their cleanups close the adapter.
 //
 // # URLs
 //
@@ -33,162 +33,131 @@
 // Ports default to 6379 (26379 for sentinels), but in a list of hosts give each its
 // port (Go's URL parser reads what follows the last colon as the port). More hosts
 // can also be given with addr=host:port, which is the way to list several IPv6
-// hosts: redis+cluster://[::1]:7000?addr=[::1]:7001.
-// For Sentinel, the user info authenticates to the master and its replicas;
-// sentinel_auth=true sends the same credentials to the sentinels as well.
-// Credentials are only accepted in the user info, never as query parameters.
+// hosts: redis+cluster://[::1]:7000?addr=[::1]:7001. Credentials are only accepted
+// in the user info, never as query parameters. For Sentinel, the user info
+// authenticates to the master and its replicas.
 //
 // Strata's parameters:
 //
 //	prefix=app:                       Options.Prefix: namespace of every key
 //	grace=30s                         Options.Grace: revival window (default 0)
 //	lazy=true                         do not ping at open
-//	open_timeout=3s                   bound of the ping at open
+//	open_timeout=3s                   bound of the ping at open (DefaultOpenTimeout)
 //	allow_clear_without_prefix=true   Options.AllowClearWithoutPrefix
 //	invalidation_channel=name         Options.InvalidationChannel
-//	sentinel_auth=true                redis+sentinel only, see above
-//	autopipeline=false                Options.AutoPipeline (default true with URLs):
-//	                                  batch overlapping single-key calls into pipelines
+//	autopipeline=false                Options.AutoPipeline (default true with URLs)
+//	sentinel_auth=true                redis+sentinel only: send the user info to the sentinels too
 //
-// and, with the rediss schemes only (on redis:// they are an error), TLS settings
+// With the rediss schemes only (on redis:// they are an error), TLS settings
 // go-redis's parsers lack. Their files are read when the URL is parsed (Open,
 // ParseURL, registry.Open), and an unreadable file is an error naming it:
 //
-//	tls_ca_file=/path/ca.pem          trust the CA certificates in this PEM file
-//	                                  instead of the system's
-//	tls_cert_file=/path/client.pem    client certificate for mutual TLS, with ...
-//	tls_key_file=/path/client.key     ... its private key (PEM): give both or neither
+//	tls_ca_file=/path/ca.pem          trust the CA certificates in this PEM file instead of the system's
+//	tls_cert_file=/path/client.pem    client certificate for mutual TLS (PEM), with tls_key_file
+//	tls_key_file=/path/client.key     its private key (PEM): give both or neither
 //	tls_server_name=name              the name every server's certificate must carry
+//	skip_verify=true                  turn verification off; not with tls_ca_file or tls_server_name
 //
 // Without tls_server_name, rediss:// verifies the URL's host; rediss+cluster and
 // rediss+sentinel verify each node, sentinel and master against the address it is
 // dialled at (as the cluster or the sentinels announce it), so nodes announced by IP
-// address need that IP address in their certificates. tls_server_name=name verifies
-// them all against name instead, as go-redis's own URL parsers do with the first
-// host (e.g. for a shared or wildcard certificate without IP addresses).
-// skip_verify=true (which turns verification off) cannot be combined with
-// tls_ca_file or tls_server_name. Programs needing more (reloaded certificates, a
-// CRL) adjust URLConfig's TLSConfig after [ParseURL], or build their own client.
+// address need that IP address in their certificates. tls_server_name verifies them
+// all against one name instead (e.g. for a shared or wildcard certificate without IP
+// addresses). Programs needing more (reloaded certificates, a CRL) adjust
+// [URLConfig]'s TLSConfig after [ParseURL], or build their own client.
 //
 // Every other parameter is handed to go-redis's own URL parser (ParseURL,
 // ParseClusterURL, ParseFailoverURL), which accepts, among others, pool_size,
 // min_idle_conns, max_idle_conns, max_active_conns, pool_timeout, dial_timeout,
 // read_timeout, write_timeout (durations; a bare number means seconds), max_retries,
-// client_name, protocol and, with TLS, skip_verify. An unknown parameter is an error.
+// client_name and protocol. An unknown parameter is an error.
 //
-// # Commands
+// # Errors
 //
-// Every operation is one round trip: Get is GET; Set is SET PX (or SET without
-// expiry for adapter.NoExpiration; sub-millisecond TTLs round up to 1ms); Remove is
-// one UNLINK of the distinct keys, whose count says whether all existed;
-// UpdateTimeout is GETEX PX or GETEX PERSIST; GetWithTTL pipelines GET and PTTL;
-// GetMany is MGET; SetMany is a pipeline of SET PX (not a transaction); Clear is
-// SCAN MATCH prefix* with UNLINK, page by page, never FLUSHDB or FLUSHALL, and it
-// refuses to run without a prefix unless Options.AllowClearWithoutPrefix is set.
-// A missing key is adapter.ErrNotFound naming the key; redis.Nil never escapes.
+// A missing or expired key is an error wrapping adapter.ErrNotFound that names the
+// key; redis.Nil never escapes. A server that cannot be reached or does not answer
+// (refused, reset, timed out, LOADING, CLUSTERDOWN, ...) is an error wrapping
+// adapter.ErrUnavailable; a reply about the request (WRONGTYPE, NOPERM, a value too
+// large) is that request's answer and is not. After Close, calls return
+// adapter.ErrClosed.
 //
-// TTLs travel in whole milliseconds and never overflow: the longest
-// time.Duration (about 292 years), plus grace, is far inside Redis' range (it
-// refuses only a TTL whose sum with its clock in Unix ms overflows int64), and a
-// TTL beyond that range would be stored without expiry, as on every driver.
+//   - [ErrTooLarge]: a value longer than the server's proto-max-bulk-len (see
+//     Guarantees); the error names the key.
+//   - [ErrClearWithoutPrefix]: Clear on an adapter without a prefix, unless
+//     Options.AllowClearWithoutPrefix is set.
+//   - adapter.ErrCodec: with Grace > 0, a stored value without the grace header
+//     (written by another program, or by an adapter without grace); it names the key.
 //
-// # Errors and bounds
+// A call past the adapter's own bound (see Guarantees) fails with
+// adapter.ErrUnavailable naming it, never with context.DeadlineExceeded, which the
+// caller did not ask for.
 //
-// A server that cannot be reached or does not answer (refused, reset, timed out,
-// LOADING, CLUSTERDOWN, ...) is an error wrapping adapter.ErrUnavailable; a reply
-// about the request (WRONGTYPE, NOPERM, a value too large) is not.
+// # Guarantees
 //
-// A call whose ctx has no deadline ends within WriteTimeout + ReadTimeout (10s with
-// go-redis's defaults of 5s each; URL read_timeout= and write_timeout=) on every
-// path alike. A single command is bounded by go-redis's own timeouts; the
-// pipelines of GetWithTTL, GetMany, SetMany, Remove and Cluster batches, the grace
-// scripts and auto-pipelined batches (from when the batch is sent) get that
-// deadline from the adapter, since go-redis's retries would multiply their wait
-// (40s for GetWithTTL through a stalled network with the defaults). A call past the bound fails with adapter.ErrUnavailable naming it,
-// never with context.DeadlineExceeded, which the caller did not ask for. A ctx
-// with a deadline is used as given, and a client whose read or write timeout is
-// off (-1) gets no bound. On a client without ContextTimeoutEnabled (see New), a
-// network wait already under way still ends only at its own timeout.
+// One round trip per call. Get is GET; Set is SET PX (SET without expiry for
+// adapter.NoExpiration); Remove is one UNLINK of the distinct keys, whose count says
+// whether all existed; UpdateTimeout is GETEX PX or GETEX PERSIST; GetWithTTL
+// pipelines GET and PTTL; GetMany is MGET; SetMany is a pipeline of SET PX (not a
+// transaction). Clear is SCAN MATCH prefix* with UNLINK, page by page, never FLUSHDB
+// or FLUSHALL. With Options.AutoPipeline, single-key calls that overlap with other
+// calls share pipelines; a call with no other call in flight is sent directly.
 //
-// A value longer than the server's proto-max-bulk-len (512MB by default, 1MB at
-// least) fails with an error wrapping [ErrTooLarge] that names the key, and
-// disturbs no other call (Redis drops the connection of a client that sends one,
-// failing everything pipelined with it). Values over 1MiB are checked against the
-// limit, which the adapter learns with CONFIG GET proto-max-bulk-len, and are
-// sent on a connection of their own, never in a shared batch; where CONFIG is not
-// allowed, the limit shows when the server refuses the value. See
-// [Adapter.SetMany] for what a batch stores then.
+// TTLs. TTLs travel in whole milliseconds (sub-millisecond TTLs round up to 1ms) and
+// never overflow: the longest time.Duration (about 292 years), plus grace, is far
+// inside Redis' range, and a TTL beyond that range would be stored without expiry,
+// as on every driver.
+//
+// Bounded calls. A call whose ctx has no deadline ends within WriteTimeout +
+// ReadTimeout of the client (read_timeout= and write_timeout= in URLs) on every path
+// alike: a single command is bounded by go-redis's own timeouts, and the pipelines
+// (GetWithTTL, GetMany, SetMany, Remove, Cluster batches, the grace scripts and
+// auto-pipelined batches, from when the batch is sent) get that deadline from the
+// adapter, since go-redis's retries would multiply their wait. A ctx with a deadline
+// is used as given, and a client whose read or write timeout is off (-1) gets no
+// bound. On a client without ContextTimeoutEnabled, a network wait already under way
+// still ends only at its own timeout. A queued auto-pipelined command whose caller's
+// ctx has ended is never sent.
+//
+// Oversized values. A value longer than the server's proto-max-bulk-len (512MB by
+// default, 1MB at least) fails with [ErrTooLarge] and disturbs no other call (Redis
+// drops the connection of a client that sends one, failing everything pipelined with
+// it). Values over 1MiB are checked against the limit, which the adapter learns with
+// CONFIG GET proto-max-bulk-len, and are sent on a connection of their own, never in
+// a shared batch; where CONFIG is not allowed, the limit shows when the server
+// refuses the value. See [Adapter.SetMany] for what a batch stores then.
+//
+// Interoperability. With Grace 0 (the default) values are stored exactly as the
+// codec produced them, with native Redis TTLs: what a Cache[string] with
+// serializer.Raw writes is a plain Redis string that redis-cli GET prints, and a
+// string another client SETs is readable. With Options.Grace > 0 a key expires
+// logically after its TTL but stays in Redis ttl+grace, so UpdateTimeout can revive
+// it within grace; the logical expiry travels in a 9-byte header before the value,
+// which Get, GetMany and GetWithTTL compare with the local clock (keep the clocks of
+// processes sharing keys in sync), and which UpdateTimeout and Remove rewrite
+// atomically in Lua scripts. Every adapter sharing keys must use the same grace
+// setting. The header's layout is in docs/redis.md.
+//
+// Invalidation. The adapter is an adapter.Invalidator for layered caches: Publish
+// sends the changed keys on a pub/sub channel ([DefaultChannelPrefix] + Prefix unless
+// Options.InvalidationChannel says otherwise; a Redis 7 ACL user needs that channel)
+// and Subscribe delivers other processes' messages, skipping its own Adapter's
+// ([Adapter.SubscribeAll] delivers every message with the publisher's
+// [Adapter.InstanceID]). Messages published while the subscription is down are
+// lost, so onReset is called when the connection fails and again when it is back,
+// and subscribers drop everything they hold. An idle subscription PINGs every 30s to
+// notice silent network failures. Writes by programs that do not Publish go unseen.
 //
 // # Cluster
 //
 // On a Cluster, GetMany and Remove group keys by hash slot ([Slot]) and send one MGET
 // or UNLINK per slot, all in one pipeline that go-redis splits by node and sends in
-// parallel; a key alone on its slot (the usual case) is read with a plain GET,
-// which costs less than a one-key MGET. Either way, a key holding another type
-// than a string is a miss for GetMany, as MGET reports it. Clear scans every
-// master. Keys spread over the cluster by default. To
-// keep related keys together, give them a hashtag: a prefix such as "{app}:" puts
-// all of the adapter's keys in one slot (batches become single commands, but one
-// node holds and serves them all); a per-entity tag such as "user:{42}:profile"
-// keeps one entity's keys together.
-//
-// # Grace
-//
-// With Options.Grace > 0 a key expires logically after its TTL but stays in Redis
-// ttl+grace, so UpdateTimeout can revive it within grace. The logical expiry travels
-// with the value, in a 9-byte header before the codec's bytes:
-//
-//	byte 0      0xA7 (header format, version 1)
-//	bytes 1..8  expiry in Unix milliseconds, big-endian uint64; 0 = none
-//	bytes 9..   the value
-//
-// Get, GetMany and GetWithTTL compare it with the local clock (keep the clocks of
-// processes sharing keys in sync); UpdateTimeout and Remove run small Lua scripts
-// that read and rewrite it atomically. A value without a valid header (written by
-// another program, or by an adapter without grace) is an error wrapping
-// adapter.ErrCodec that names the key, never garbage. Every adapter sharing keys
-// must therefore use the same grace setting.
-//
-// With grace 0 (the default) values are stored exactly as the codec produced them,
-// with native Redis TTLs: what a Cache[string] with serializer.Raw writes is a plain
-// Redis string that redis-cli GET prints, and a string another client SETs is
-// readable.
-//
-// # Invalidation
-//
-// The adapter is an adapter.Invalidator for layered caches: Publish sends the changed
-// keys on a pub/sub channel ("strata:invalidate:" + Prefix unless
-// Options.InvalidationChannel says otherwise) and Subscribe delivers other
-// processes' messages. A message is one binary string:
-//
-//	byte 0       1 (message format version)
-//	bytes 1..16  the publishing Adapter's random instance id ([Adapter.InstanceID])
-//	then per key a uvarint length and the key's bytes (keys may hold any bytes)
-//
-// Subscribe skips the messages its own Adapter published (its caller already knows
-// about them); [Adapter.SubscribeAll] delivers every message with the publisher's
-// id. go-redis reconnects and re-subscribes after a failure; because messages
-// published meanwhile are lost, onReset is called when the connection fails and
-// again when it is back, and subscribers drop everything they hold. An idle
-// subscription PINGs every 30s to notice silent network failures.
-//
-// Why pub/sub rather than RESP3 client tracking (CLIENT TRACKING, which go-redis's own
-// client-side cache uses)? Tracking invalidates what a connection has read, per
-// connection and per node, to feed a cache inside the client; delivering it to an
-// arbitrary L1 such as drivers/layered's would mean reading every key through
-// tracked connections on every node, keeping them tracked across reconnects and
-// failovers, and a server-side tracking table that grows with the keys clients read
-// (or, in broadcast mode, a notification for every write under a prefix). Pub/sub is
-// one subscribed connection per process, works the same on standalone, Sentinel and
-// Cluster (a PUBLISH reaches subscribers on every node) and on Redis-compatible
-// servers without tracking, costs the server nothing per key read, and carries
-// exactly the keys the writer changed. Its limit: writes by programs that do not
-// Publish go unseen, which is why layered caches also bound their L1 TTL.
-//
-// # Dependency injection
-//
-// [ProviderSet] provides a *Adapter from a [URL]; [ClientProviderSet] wraps a client
-// the injector provides. Both return cleanups that close the adapter.
+// parallel; a key alone on its slot (the usual case) is read with a plain GET.
+// Either way, a key holding another type than a string is a miss for GetMany, as
+// MGET reports it. Clear scans every master. Keys spread over the cluster by
+// default. To keep related keys together, give them a hashtag: a prefix such as
+// "{app}:" puts all of the adapter's keys in one slot (batches become single
+// commands, but one node holds and serves them all); a per-entity tag such as
+// "user:{42}:profile" keeps one entity's keys together.
 //
 // # Logging
 //

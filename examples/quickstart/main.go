@@ -15,7 +15,6 @@ import (
 
 	"github.com/stratacache/strata"
 	_ "github.com/stratacache/strata/drivers/all"
-	"github.com/stratacache/strata/registry"
 )
 
 // User is the value we cache; the default codec (msgpack) needs no tags.
@@ -32,7 +31,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	cfg, err := registry.FromEnv()
+	cfg, err := strata.FromEnv()
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
 	_ "github.com/stratacache/strata/drivers/all"
-	"github.com/stratacache/strata/registry"
 )
 
 // User is what the application caches.
@@ -20,14 +19,14 @@ type User struct{ Name string }
 // App is an application that depends only on adapter.Adapter and the Config: which
 // backend it gets, and its prefix, default TTL and serializer, are decided by
 // configuration (STRATA_URL, STRATA_PREFIX, STRATA_DEFAULT_TTL, STRATA_SERIALIZER),
-// through registry.ProviderSet.
+// through strata.ProviderSet.
 type App struct {
 	Users *strata.Cache[User]
 }
 
 // NewApp is the application's own provider. It applies every field of cfg and keeps
 // its users under "users:" within the configured prefix.
-func NewApp(a adapter.Adapter, cfg registry.Config) (*App, error) {
+func NewApp(a adapter.Adapter, cfg strata.Config) (*App, error) {
 	opts, err := strata.ConfigOptions[User](cfg)
 	if err != nil {
 		return nil, err

@@ -6,12 +6,12 @@ import (
 	"context"
 
 	"github.com/google/wire"
-	"github.com/stratacache/strata/registry"
+	"github.com/stratacache/strata"
 )
 
 // InitializeApp builds the App from the environment's Strata configuration; cleanup
 // closes the cache.
 func InitializeApp(ctx context.Context) (*App, func(), error) {
-	wire.Build(registry.ProviderSet, NewApp)
+	wire.Build(strata.ProviderSet, NewApp)
 	return nil, nil, nil
 }

@@ -8,7 +8,7 @@ package main
 
 import (
 	"context"
-	"github.com/stratacache/strata/registry"
+	"github.com/stratacache/strata"
 )
 
 import (
@@ -20,11 +20,11 @@ import (
 // InitializeApp builds the App from the environment's Strata configuration; cleanup
 // closes the cache.
 func InitializeApp(ctx context.Context) (*App, func(), error) {
-	config, err := registry.FromEnv()
+	config, err := strata.FromEnv()
 	if err != nil {
 		return nil, nil, err
 	}
-	adapter, cleanup, err := registry.ProvideAdapter(ctx, config)
+	adapter, cleanup, err := strata.ProvideAdapter(ctx, config)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,4 +1,4 @@
-package registry
+package strata
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/registry"
 )
 
 // DefaultURL is the backend FromEnv selects when STRATA_URL is unset: the embedded
@@ -31,7 +32,7 @@ type Config struct {
 // String describes the Config with any password in the URL redacted.
 func (c Config) String() string {
 	return fmt.Sprintf("strata.Config{URL: %s, Prefix: %q, DefaultTTL: %v, Serializer: %q}",
-		Redact(c.URL), c.Prefix, c.DefaultTTL, c.Serializer)
+		registry.Redact(c.URL), c.Prefix, c.DefaultTTL, c.Serializer)
 }
 
 // FromEnv reads a Config from STRATA_URL (default "memory://"), STRATA_PREFIX,
@@ -54,14 +55,13 @@ func FromEnv() (Config, error) {
 	return cfg, nil
 }
 
-// OpenConfig opens the backend cfg.URL names, after checking the rest of cfg, so a
-// bad serializer name fails at start-up too. Prefix, DefaultTTL and Serializer apply
-// to the typed caches built with strata.OpenConfig or strata.ConfigOptions.
-func OpenConfig(ctx context.Context, cfg Config) (adapter.Adapter, error) {
+// openAdapter opens the backend cfg.URL names, after checking the rest of cfg, so a
+// bad serializer name fails at start-up too.
+func openAdapter(ctx context.Context, cfg Config) (adapter.Adapter, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	return Open(ctx, cfg.URL)
+	return registry.Open(ctx, cfg.URL)
 }
 
 // Check reports whether cfg's DefaultTTL and Serializer are valid.

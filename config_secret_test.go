@@ -1,4 +1,4 @@
-package registry_test
+package strata_test
 
 import (
 	"bytes"
@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/internal/secrettest"
-	"github.com/stratacache/strata/registry"
 )
 
 // configURLs writes pw into every URL form a Config may hold, escaped as a user
@@ -39,7 +39,7 @@ func configURLs(pw string) []string {
 var badVerb = "%d"
 
 // configOutputs renders cfg every way a program may print or write it.
-func configOutputs(t *testing.T, cfg registry.Config) map[string]string {
+func configOutputs(t *testing.T, cfg strata.Config) map[string]string {
 	t.Helper()
 	js, err := json.Marshal(cfg)
 	if err != nil {
@@ -49,7 +49,7 @@ func configOutputs(t *testing.T, cfg registry.Config) map[string]string {
 	if err != nil {
 		t.Fatalf("json.Marshal(&cfg): %v", err)
 	}
-	nested, err := json.Marshal(struct{ Cache registry.Config }{cfg})
+	nested, err := json.Marshal(struct{ Cache strata.Config }{cfg})
 	if err != nil {
 		t.Fatalf("json.Marshal(nested): %v", err)
 	}
@@ -60,7 +60,7 @@ func configOutputs(t *testing.T, cfg registry.Config) map[string]string {
 		"json": string(js), "json ptr": string(jsp), "json nested": string(nested),
 		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg), "%#v": fmt.Sprintf("%#v", cfg),
 		"%s": fmt.Sprintf("%s", cfg), "%q": fmt.Sprintf("%q", cfg), "%d": fmt.Sprintf(badVerb, cfg),
-		"%v ptr": fmt.Sprintf("%v", &cfg), "%+v slice": fmt.Sprintf("%+v", []registry.Config{cfg}),
+		"%v ptr": fmt.Sprintf("%v", &cfg), "%+v slice": fmt.Sprintf("%+v", []strata.Config{cfg}),
 		"String": cfg.String(), "slog text": text.String(), "slog json": jsonLog.String(),
 	}
 }
@@ -68,7 +68,7 @@ func configOutputs(t *testing.T, cfg registry.Config) map[string]string {
 func TestConfigNeverPrintsThePassword(t *testing.T) {
 	for _, pw := range secrettest.Passwords() {
 		for _, raw := range configURLs(pw) {
-			cfg := registry.Config{URL: raw, Prefix: "app:", DefaultTTL: time.Minute, Serializer: "json"}
+			cfg := strata.Config{URL: raw, Prefix: "app:", DefaultTTL: time.Minute, Serializer: "json"}
 			for how, out := range configOutputs(t, cfg) {
 				if f := secrettest.Leak(out, pw); f != "" {
 					t.Errorf("%s of Config{URL: %q} shows %q of the password:\n%s", how, raw, f, out)
@@ -87,11 +87,11 @@ func TestConfigNeverPrintsThePassword(t *testing.T) {
 func TestConfigJSONRoundTrip(t *testing.T) {
 	// A Config the user writes decodes as written, URL and all.
 	in := `{"url":"redis://app:s3cr%2Ft@cache:6379/0","prefix":"app:","default_ttl":60000000000,"serializer":"json"}`
-	var cfg registry.Config
+	var cfg strata.Config
 	if err := json.Unmarshal([]byte(in), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	want := registry.Config{URL: "redis://app:s3cr%2Ft@cache:6379/0", Prefix: "app:", DefaultTTL: time.Minute, Serializer: "json"}
+	want := strata.Config{URL: "redis://app:s3cr%2Ft@cache:6379/0", Prefix: "app:", DefaultTTL: time.Minute, Serializer: "json"}
 	if cfg != want {
 		t.Fatalf("Unmarshal = %+v", cfg)
 	}
@@ -103,7 +103,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	if want := `{"url":"redis://app:xxxxx@cache:6379/0","prefix":"app:","default_ttl":"1m","serializer":"json"}`; string(out) != want {
 		t.Fatalf("Marshal = %s, want %s", out, want)
 	}
-	var back registry.Config
+	var back strata.Config
 	if err := json.Unmarshal(out, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -111,9 +111,9 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 		t.Fatalf("round trip = %+v, want %+v", back, want)
 	}
 	// A URL without a password round-trips exactly.
-	plain := registry.Config{URL: "memory://?max_cost=64MiB"}
+	plain := strata.Config{URL: "memory://?max_cost=64MiB"}
 	out, _ = json.Marshal(plain)
-	back = registry.Config{}
+	back = strata.Config{}
 	if err := json.Unmarshal(out, &back); err != nil || back != plain {
 		t.Fatalf("round trip of %s = %+v, %v", out, back, err)
 	}
@@ -121,7 +121,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 
 func TestConfigMarshalYAMLRedacts(t *testing.T) {
 	// yaml.v2/v3 call MarshalYAML; the value they get must not hold the password.
-	cfg := registry.Config{URL: "redis://app:s3cret@cache:6379/0", Prefix: "app:"}
+	cfg := strata.Config{URL: "redis://app:s3cret@cache:6379/0", Prefix: "app:"}
 	v, err := cfg.MarshalYAML()
 	if err != nil {
 		t.Fatal(err)

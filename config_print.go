@@ -1,10 +1,12 @@
-package registry
+package strata
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/stratacache/strata/registry"
 )
 
 // How a Config is printed, logged and marshalled: always with its URL redacted
@@ -13,7 +15,7 @@ import (
 //
 // A struct that embeds Config (rather than holding it in a named field) inherits
 // these methods, and is then printed and marshalled as the Config alone: give the
-// field a name, e.g. Cache registry.Config.
+// field a name, e.g. Cache strata.Config.
 
 // configText is Config as configuration files write it: the URL redacted when
 // marshalling, DefaultTTL as ParseTTL reads it ("10m", "never").
@@ -26,7 +28,7 @@ type configText struct {
 
 // redacted returns c's fields with the URL's secrets hidden.
 func (c Config) redacted() configText {
-	return configText{URL: Redact(c.URL), Prefix: c.Prefix, DefaultTTL: FormatTTL(c.DefaultTTL), Serializer: c.Serializer}
+	return configText{URL: registry.Redact(c.URL), Prefix: c.Prefix, DefaultTTL: FormatTTL(c.DefaultTTL), Serializer: c.Serializer}
 }
 
 // MarshalJSON encodes c with its URL redacted: the password reads "xxxxx". Such
@@ -40,7 +42,7 @@ func (c Config) MarshalYAML() (any, error) { return c.redacted(), nil }
 // LogValue logs c as a group with its URL redacted (log/slog).
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("url", Redact(c.URL)),
+		slog.String("url", registry.Redact(c.URL)),
 		slog.String("prefix", c.Prefix),
 		slog.Duration("default_ttl", c.DefaultTTL),
 		slog.String("serializer", c.Serializer))
@@ -48,8 +50,8 @@ func (c Config) LogValue() slog.Value {
 
 // GoString is the %#v form of c, with its URL redacted.
 func (c Config) GoString() string {
-	return fmt.Sprintf("registry.Config{URL:%q, Prefix:%q, DefaultTTL:%d, Serializer:%q}",
-		Redact(c.URL), c.Prefix, int64(c.DefaultTTL), c.Serializer)
+	return fmt.Sprintf("strata.Config{URL:%q, Prefix:%q, DefaultTTL:%d, Serializer:%q}",
+		registry.Redact(c.URL), c.Prefix, int64(c.DefaultTTL), c.Serializer)
 }
 
 // Format prints c with its URL redacted for every verb: String for %v, %+v, %s,

@@ -1,4 +1,4 @@
-package registry
+package strata
 
 import (
 	"encoding/json"
