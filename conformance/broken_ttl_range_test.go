@@ -18,28 +18,51 @@ func init() {
 		// negative PEXPIRE), instead of saturating to no expiry.
 		name: "huge-ttls-wrap-negative",
 		breakIt: func(w *wrapper) {
-			fix := func(ttl time.Duration) time.Duration {
+			// wraps reports whether the careless conversion of ttl turns negative,
+			// and the converted TTL otherwise.
+			wraps := func(ttl time.Duration) (time.Duration, bool) {
 				if ttl <= 0 {
-					return ttl // NoExpiration
+					return ttl, false // NoExpiration
 				}
-				if ms := wrappingMS(ttl); ms > 0 {
-					return ms
-				}
-				return time.Nanosecond // wrapped negative: expired at once
+				ms := wrappingMS(ttl)
+				return ms, ms <= 0
 			}
+			// A write with a wrapped TTL is applied and its keys expire at once.
 			w.set = func(ctx context.Context, k string, v []byte, ttl time.Duration) error {
-				err := w.m.Set(ctx, k, v, fix(ttl))
-				time.Sleep(2 * time.Millisecond) // let the TTL (rounded up to 1ms) pass before anyone reads
+				ms, wrapped := wraps(ttl)
+				if wrapped {
+					ms = time.Hour
+				}
+				if err := w.m.Set(ctx, k, v, ms); err != nil || !wrapped {
+					return err
+				}
+				_, err := w.m.Remove(ctx, k)
 				return err
 			}
 			w.setMany = func(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
-				err := w.m.SetMany(ctx, items, fix(ttl))
-				time.Sleep(2 * time.Millisecond)
-				return err
+				ms, wrapped := wraps(ttl)
+				if wrapped {
+					ms = time.Hour
+				}
+				if err := w.m.SetMany(ctx, items, ms); err != nil || !wrapped {
+					return err
+				}
+				for k := range items {
+					if _, err := w.m.Remove(ctx, k); err != nil {
+						return err
+					}
+				}
+				return nil
 			}
 			w.updateTimeout = func(ctx context.Context, k string, ttl time.Duration) ([]byte, error) {
-				v, err := w.m.UpdateTimeout(ctx, k, fix(ttl))
-				time.Sleep(2 * time.Millisecond)
+				ms, wrapped := wraps(ttl)
+				if wrapped {
+					ms = time.Hour
+				}
+				v, err := w.m.UpdateTimeout(ctx, k, ms)
+				if err == nil && wrapped {
+					_, err = w.m.Remove(ctx, k) // the value is returned, the key is gone
+				}
 				return v, err
 			}
 		},
