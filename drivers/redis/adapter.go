@@ -157,12 +157,13 @@ func newAdapter(client goredis.UniversalClient, opts *Options, owned bool) (*Ada
 	if opts.Grace == 0 {
 		a.graceMS = 0
 	}
-	a.log = redacted(opts.Logger, clientSecrets(client)...)
+	settings := settingsOf(client)
+	a.log = redacted(opts.Logger, settings.password)
 	quietGoRedis(a.log)
 	if a.channel == "" {
 		a.channel = DefaultChannelPrefix + a.prefix
 	}
-	a.bound = callBound(client)
+	a.bound = settings.callBound()
 	if opts.AutoPipeline {
 		a.autoPipe = newAutoPipe(client, a.bound)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -30,25 +29,37 @@ import (
 // stalled), never with context.DeadlineExceeded, since the caller set no
 // deadline. A ctx with a deadline, shorter or longer, is used as given.
 
-// callBound returns the deadline the adapter gives a call without one, from
-// client's options: WriteTimeout + ReadTimeout, or 0 (none) when the client
-// has either timeout turned off or is of a type whose options are unknown.
-func callBound(client goredis.UniversalClient) time.Duration {
-	var read, write time.Duration
+// clientSettings is what the adapter reads from its go-redis client's options.
+type clientSettings struct {
+	known       bool // false for a client type whose options are unknown
+	password    string
+	read, write time.Duration // ReadTimeout and WriteTimeout
+}
+
+// settingsOf reads client's options (standalone, Sentinel-managed, Cluster or Ring).
+func settingsOf(client goredis.UniversalClient) clientSettings {
 	switch c := client.(type) {
 	case *goredis.Client:
-		read, write = c.Options().ReadTimeout, c.Options().WriteTimeout
+		o := c.Options()
+		return clientSettings{true, o.Password, o.ReadTimeout, o.WriteTimeout}
 	case *goredis.ClusterClient:
-		read, write = c.Options().ReadTimeout, c.Options().WriteTimeout
+		o := c.Options()
+		return clientSettings{true, o.Password, o.ReadTimeout, o.WriteTimeout}
 	case *goredis.Ring:
-		read, write = c.Options().ReadTimeout, c.Options().WriteTimeout
-	default:
-		return 0
+		o := c.Options()
+		return clientSettings{true, o.Password, o.ReadTimeout, o.WriteTimeout}
 	}
-	if read <= 0 || write <= 0 {
+	return clientSettings{}
+}
+
+// callBound returns the deadline the adapter gives a call without one:
+// WriteTimeout + ReadTimeout, or 0 (none) when the client has either timeout
+// turned off or is of a type whose options are unknown.
+func (s clientSettings) callBound() time.Duration {
+	if !s.known || s.read <= 0 || s.write <= 0 {
 		return 0 // the client waits for ever: so does the adapter
 	}
-	return read + write
+	return s.read + s.write
 }
 
 // bounded is one call's bound: see Adapter.bounded.
@@ -86,8 +97,7 @@ func (b bounded) end(err *error) {
 	if e == nil || b.caller.Err() != nil || time.Now().Before(b.deadline) {
 		return
 	}
-	var ne net.Error
-	if !errors.Is(e, context.DeadlineExceeded) && !(errors.As(e, &ne) && ne.Timeout()) {
+	if !errors.Is(e, context.DeadlineExceeded) && !isTimeout(e) {
 		return // an answer, a closed adapter ...: not the bound's doing
 	}
 	out := fmt.Errorf("strata/redis: %s: %w: %w", b.method, adapter.ErrUnavailable, noReplyError{bound: b.a.bound})

@@ -123,16 +123,3 @@ func (r *redactor) scrub(s string) string {
 	}
 	return s
 }
-
-// clientSecrets returns the passwords client was configured with, for redaction.
-func clientSecrets(client goredis.UniversalClient) []string {
-	switch c := client.(type) {
-	case *goredis.Client:
-		return []string{c.Options().Password}
-	case *goredis.ClusterClient:
-		return []string{c.Options().Password}
-	case *goredis.Ring:
-		return []string{c.Options().Password}
-	}
-	return nil
-}
