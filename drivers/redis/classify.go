@@ -39,11 +39,15 @@ func connectionClass(err error) bool {
 	if errors.Is(err, goredis.ErrPoolTimeout) || errors.Is(err, goredis.ErrPoolExhausted) {
 		return true
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) {
+	if dropped(err) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNREFUSED) {
 		return true
 	}
 	var ne net.Error
 	return errors.As(err, &ne) // dial failures, timeouts, unreachable hosts
+}
+
+// dropped reports whether err says the server closed the connection.
+func dropped(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -163,12 +161,6 @@ func (a *Adapter) forgetBulkLimit() {
 	if l := a.bulk.Load(); l != nil && l.n > 0 {
 		a.bulk.CompareAndSwap(l, nil)
 	}
-}
-
-// dropped reports whether err says the server closed the connection.
-func dropped(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
 }
 
 // pingFor pings the server that holds the prefixed key full.
