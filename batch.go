@@ -14,6 +14,9 @@ import (
 // together with a *BatchError naming the rest (errors.Is(err, ErrCodec) for bytes
 // that do not decode). Any other error means no value was read.
 func (c *Cache[V]) GetMany(ctx context.Context, keys ...string) (map[string]V, error) {
+	if err := c.ready(ctx); err != nil {
+		return nil, err
+	}
 	full, err := c.fullKeys(keys)
 	if err != nil {
 		return nil, err
@@ -66,7 +69,7 @@ func rekey(err error, f, key string) error {
 
 func (c *Cache[V]) getMany(ctx context.Context, full []string) (map[string][]byte, error) {
 	if len(full) == 0 {
-		return map[string][]byte{}, c.checkEmptyCall(ctx)
+		return map[string][]byte{}, nil
 	}
 	if c.batcher != nil {
 		return c.batcher.GetMany(ctx, full)
@@ -97,6 +100,9 @@ func (c *Cache[V]) getMany(ctx context.Context, full []string) (map[string][]byt
 // SetMany stores every item for ttl (as for Set). Every value is encoded before any is
 // stored, so a value the codec rejects leaves the cache unchanged.
 func (c *Cache[V]) SetMany(ctx context.Context, items map[string]V, ttl time.Duration) error {
+	if err := c.ready(ctx); err != nil {
+		return err
+	}
 	ttl, err := c.resolveTTL(ttl)
 	if err != nil {
 		return err
@@ -112,7 +118,7 @@ func (c *Cache[V]) SetMany(ctx context.Context, items map[string]V, ttl time.Dur
 		}
 	}
 	if len(enc) == 0 {
-		return c.checkEmptyCall(ctx)
+		return nil
 	}
 	if c.batcher != nil {
 		return c.batcher.SetMany(ctx, enc, ttl)

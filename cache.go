@@ -48,7 +48,7 @@ type Cache[V any] struct {
 	prefix      string
 	loadTimeout time.Duration
 
-	closed atomic.Bool // set by Close; calls with nothing to send still report ErrClosed
+	closed atomic.Bool // set by Close: every later call returns ErrClosed without calling the driver
 
 	// life ends when Close is called: it cancels GetOrSet loads in flight.
 	life    context.Context
@@ -96,16 +96,18 @@ func New[V any](a adapter.Adapter, opts *Options[V]) *Cache[V] {
 func (c *Cache[V]) Adapter() adapter.Adapter { return c.a }
 
 // Close closes the adapter underneath and cancels the GetOrSet loads in flight.
-// Later calls return ErrClosed.
+// Every later call returns ErrClosed: the Cache answers it itself, whatever the
+// driver would say.
 func (c *Cache[V]) Close() error {
 	c.closed.Store(true)
 	c.end()
 	return c.a.Close()
 }
 
-// checkEmptyCall is what a call with no keys returns: it has no round trip to make,
-// but must still honour Close and ctx like every other call.
-func (c *Cache[V]) checkEmptyCall(ctx context.Context) error {
+// ready returns ErrClosed after Close, and ctx's error once ctx has ended. Every
+// call checks it first, so drivers never see the calls of a closed cache or a dead
+// context, and a call that fails it changes nothing.
+func (c *Cache[V]) ready(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
@@ -116,6 +118,10 @@ func (c *Cache[V]) checkEmptyCall(ctx context.Context) error {
 // (the Python original's fail=True), or ErrCodec when the stored bytes cannot be
 // decoded by this cache's codec.
 func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
+	if err := c.ready(ctx); err != nil {
+		var zero V
+		return zero, err
+	}
 	full, err := c.fullKey(key)
 	if err != nil {
 		var zero V
@@ -154,6 +160,9 @@ func (c *Cache[V]) Set(ctx context.Context, key string, v V, ttl time.Duration) 
 
 // set is Set, returning the encoded value too (nil when encoding failed).
 func (c *Cache[V]) set(ctx context.Context, key string, v V, ttl time.Duration) ([]byte, error) {
+	if err := c.ready(ctx); err != nil {
+		return nil, err
+	}
 	full, err := c.fullKey(key)
 	if err != nil {
 		return nil, err
@@ -171,10 +180,10 @@ func (c *Cache[V]) set(ctx context.Context, key string, v V, ttl time.Duration) 
 // Remove deletes keys and reports whether every distinct one existed. Removing no keys
 // reports true.
 func (c *Cache[V]) Remove(ctx context.Context, keys ...string) (bool, error) {
+	if err := c.ready(ctx); err != nil {
+		return false, err
+	}
 	if len(keys) == 0 {
-		if err := c.checkEmptyCall(ctx); err != nil {
-			return false, err
-		}
 		return true, nil
 	}
 	full, err := c.fullKeys(keys)
@@ -188,6 +197,9 @@ func (c *Cache[V]) Remove(ctx context.Context, keys ...string) (bool, error) {
 // returns its value. A key that expired within the driver's grace period is revived.
 func (c *Cache[V]) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) (V, error) {
 	var zero V
+	if err := c.ready(ctx); err != nil {
+		return zero, err
+	}
 	full, err := c.fullKey(key)
 	if err != nil {
 		return zero, err
@@ -202,10 +214,17 @@ func (c *Cache[V]) UpdateTimeout(ctx context.Context, key string, ttl time.Durat
 	return c.decode(key, b)
 }
 
+// fullKey checks key and returns it with the cache's prefix: what the driver is given.
 func (c *Cache[V]) fullKey(key string) (string, error) {
-	if err := adapter.CheckKey(key); err != nil {
+	if err := checkKey(key); err != nil {
 		return "", err
 	}
+	return c.prefixed(key)
+}
+
+// prefixed returns the checked key with the cache's prefix, or an error wrapping
+// ErrInvalidKey when the two together are longer than MaxKeyLen.
+func (c *Cache[V]) prefixed(key string) (string, error) {
 	if c.prefix == "" {
 		return key, nil
 	}
@@ -229,10 +248,15 @@ func (c *Cache[V]) callerKey(err error, full, key string) error {
 	return err
 }
 
+// fullKeys is fullKey for every key, in a new slice (a driver may keep or reorder
+// what it is given; the caller's slice stays the caller's).
 func (c *Cache[V]) fullKeys(keys []string) ([]string, error) {
+	if err := checkKeys(keys); err != nil {
+		return nil, err
+	}
 	full := make([]string, len(keys))
 	for i, k := range keys {
-		f, err := c.fullKey(k)
+		f, err := c.prefixed(k)
 		if err != nil {
 			return nil, err
 		}
@@ -241,18 +265,19 @@ func (c *Cache[V]) fullKeys(keys []string) ([]string, error) {
 	return full, nil
 }
 
+// resolveTTL returns the ttl the driver is given: the cache's default for
+// DefaultTTL, else ttl itself once checked.
 func (c *Cache[V]) resolveTTL(ttl time.Duration) (time.Duration, error) {
-	switch {
-	case ttl == DefaultTTL:
+	if ttl == DefaultTTL {
 		if c.defaultTTL < 0 && c.defaultTTL != NoExpiration {
 			return 0, fmt.Errorf("%w: Options.DefaultTTL is %v", ErrInvalidTTL, c.defaultTTL)
 		}
 		return c.defaultTTL, nil
-	case ttl > 0 || ttl == NoExpiration:
-		return ttl, nil
-	default:
-		return 0, fmt.Errorf("%w: %v", ErrInvalidTTL, ttl)
 	}
+	if err := checkTTL(ttl); err != nil {
+		return 0, err
+	}
+	return ttl, nil
 }
 
 func (c *Cache[V]) encode(key string, v V) ([]byte, error) {

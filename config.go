@@ -56,10 +56,14 @@ func FromEnv() (Config, error) {
 }
 
 // openAdapter opens the backend cfg.URL names, after checking the rest of cfg, so a
-// bad serializer name fails at start-up too.
+// bad serializer name fails at start-up too. The driver learns cfg.Prefix, as with
+// Open: the caches built on the adapter use it.
 func openAdapter(ctx context.Context, cfg Config) (adapter.Adapter, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
+	}
+	if cfg.Prefix != "" {
+		ctx = registry.WithNamespace(ctx, cfg.Prefix)
 	}
 	return registry.Open(ctx, cfg.URL)
 }

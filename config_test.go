@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stratacache/strata"
@@ -42,6 +43,10 @@ func TestConfigStringRedacts(t *testing.T) {
 }
 
 func TestOpenConfigCacheAppliesEverything(t *testing.T) {
+	synctest.Test(t, testOpenConfigCacheAppliesEverything) // fake time: the default TTL runs out exactly
+}
+
+func testOpenConfigCacheAppliesEverything(t *testing.T) {
 	ctx := context.Background()
 	cfg := strata.Config{URL: "memory://", Prefix: "p:", DefaultTTL: 50 * time.Millisecond, Serializer: "raw"}
 	c, err := strata.OpenConfig[string](ctx, cfg)
@@ -57,16 +62,14 @@ func TestOpenConfigCacheAppliesEverything(t *testing.T) {
 	if err != nil || string(b) != "hello" {
 		t.Fatalf("adapter Get(p:k) = %q, %v", b, err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := c.Get(ctx, "k")
-		if errors.Is(err, adapter.ErrNotFound) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("value with a 50ms default TTL still there after 5s (err %v)", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	// The default TTL: there until 50ms have passed, gone then.
+	time.Sleep(50*time.Millisecond - time.Millisecond)
+	if v, err := c.Get(ctx, "k"); err != nil || v != "hello" {
+		t.Fatalf("Get 1ms before the 50ms default TTL ends = %q, %v", v, err)
+	}
+	time.Sleep(time.Millisecond)
+	if v, err := c.Get(ctx, "k"); !errors.Is(err, adapter.ErrNotFound) {
+		t.Fatalf("Get once the 50ms default TTL ended = %q, %v; want a miss", v, err)
 	}
 }
 

@@ -32,6 +32,23 @@
 // strata.FromEnv reads STRATA_URL (default memory://), STRATA_PREFIX,
 // STRATA_DEFAULT_TTL and STRATA_SERIALIZER; OpenConfig opens what it describes.
 //
+// # Namespaces
+//
+// Options.Prefix is the cache's namespace: it scopes the cache's keys, its Clear and,
+// over drivers/redis and drivers/layered, the channel that tells other processes
+// which keys changed. Two applications with different prefixes on one Redis never
+// clear or invalidate each other's keys. A driver may have a namespace of its own
+// (the Redis URL's prefix=), which comes first. For
+// Open(ctx, "redis://cache:6379/0?prefix=app:", &Options[V]{Prefix: "shop:"}):
+//
+//	key stored      app:shop:<key>               URL prefix + Options.Prefix + key
+//	Cache.Clear     removes app:shop:*           URL prefix + Options.Prefix
+//	invalidation    strata:invalidate:app:shop:  strata:invalidate: + URL prefix + Options.Prefix
+//
+// Open hands Options.Prefix to the driver for the channel (registry.NamespaceFrom);
+// an adapter opened separately and shared through New uses the channel of its own
+// URL (ProvideAdapter and OpenConfig pass Config.Prefix as Open does).
+//
 // # Errors
 //
 // Every error can be tested with errors.Is: [ErrNotFound], [ErrClosed],

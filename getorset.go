@@ -86,6 +86,9 @@ func (c *Cache[V]) result(cl *call[V]) (V, error) {
 // forever, so callers without a deadline would wait forever too: give loaders a bound.
 func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, load func(context.Context) (V, error)) (V, error) {
 	var zero V
+	if err := c.ready(ctx); err != nil {
+		return zero, err
+	}
 	if load == nil {
 		return zero, errors.New("strata: GetOrSet needs a loader function, got nil")
 	}

@@ -18,4 +18,5 @@ func (noAdapter) Remove(context.Context, ...string) (bool, error)          { ret
 func (noAdapter) UpdateTimeout(context.Context, string, time.Duration) ([]byte, error) {
 	return nil, errNoAdapter
 }
-func (noAdapter) Close() error { return nil }
+func (noAdapter) Clear(context.Context, string) error { return errNoAdapter }
+func (noAdapter) Close() error                        { return nil }

@@ -11,8 +11,13 @@ import (
 // github.com/stratacache/strata/drivers/all, or single drivers, to register them),
 // e.g. "memory://" or "redis://cache:6379/0", and wraps it in a Cache with opts (nil:
 // the defaults). Closing the cache closes the backend. Errors never contain the
-// URL's password.
+// URL's password. The driver learns opts.Prefix (registry.NamespaceFrom), so that a
+// driver that talks to other processes (the invalidation channel of drivers/redis
+// and drivers/layered) keeps to the cache's namespace.
 func Open[V any](ctx context.Context, rawURL string, opts *Options[V]) (*Cache[V], error) {
+	if opts != nil && opts.Prefix != "" {
+		ctx = registry.WithNamespace(ctx, opts.Prefix)
+	}
 	a, err := registry.Open(ctx, rawURL)
 	if err != nil {
 		return nil, err

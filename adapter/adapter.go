@@ -17,19 +17,29 @@ const NoExpiration time.Duration = -1
 // at zero: the 300 seconds of the Python library Strata's behaviour comes from.
 const StandardTTL = 5 * time.Minute
 
-// MaxKeyLen is the longest key, in bytes, any Adapter accepts (64 KiB).
+// MaxKeyLen is the longest key, in bytes, a strata.Cache passes to an Adapter (64 KiB):
+// every Adapter must store keys of 1 to MaxKeyLen bytes.
 const MaxKeyLen = 64 << 10
 
 // Adapter is the contract every driver implements: bytes in, bytes out. Implementations
 // are safe for concurrent use. The conformance package enforces the semantics below.
+//
+// strata.Cache validates, prefixes and resolves before it calls a driver, so a driver
+// receives valid input only and does storage, nothing more: every key is 1 to
+// MaxKeyLen bytes, and every ttl is > 0 or NoExpiration (never DefaultTTL). A driver
+// does not check them again. Called directly with anything else (an empty key, a ttl
+// of 0 or a negative one other than NoExpiration), a driver must not panic, hang or
+// corrupt what it stores, but what it returns is unspecified: it may store, miss or
+// fail. A key it cannot physically store is an error of its own, not a panic.
 type Adapter interface {
 	// Get returns the value stored under key, or an error wrapping ErrNotFound when it
 	// is missing or expired. Backend failures are returned as errors, never as misses.
 	Get(ctx context.Context, key string) ([]byte, error)
 
 	// Set stores value under key. ttl is either > 0 (expire after ttl, millisecond
-	// resolution) or NoExpiration; anything else is ErrInvalidTTL. An empty value is a
-	// value, not a miss. Overwriting replaces both value and TTL.
+	// resolution; a ttl beyond the backend's range saturates to no expiry) or
+	// NoExpiration. An empty value is a value, not a miss. Overwriting replaces both
+	// value and TTL.
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 
 	// Remove deletes keys in one round trip. allExisted is true only if every distinct
@@ -59,10 +69,14 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Clearer is implemented by adapters that can remove every key they own. It only ever
-// touches the adapter's own namespace (never FLUSHDB on a shared server).
+// Clearer is implemented by adapters that can remove the keys they own by prefix. It
+// only ever touches the adapter's own namespace (never FLUSHDB on a shared server).
 type Clearer interface {
-	Clear(ctx context.Context) error
+	// Clear removes every key that starts with prefix: "" means every key the adapter
+	// owns. prefix is compared byte for byte, as a plain string, never as a pattern.
+	// A key written while Clear runs may survive it. strata.Cache.Clear passes the
+	// cache's Options.Prefix, so that a cache clears its own namespace only.
+	Clear(ctx context.Context, prefix string) error
 }
 
 // TTLReader is implemented by adapters that can return a value together with its

@@ -9,6 +9,14 @@
 // database/sql discovers driver features; strata.Cache falls back to loops where a
 // driver lacks them.
 //
+// A driver receives valid input only: strata.Cache checks keys and TTLs, adds its
+// prefix and resolves DefaultTTL before every call, and checks that it is open. So a
+// driver does storage and nothing else: it stores every key of 1 to [MaxKeyLen]
+// bytes and every ttl > 0 or [NoExpiration], and does not check them again. What a
+// driver called directly with other input returns is unspecified (see [Adapter]),
+// but it never panics or hangs. The one check left to drivers is the caller's
+// context ([CheckContext]), since honouring it is part of the contract.
+//
 // # Errors
 //
 // A driver reports a miss with an error wrapping [ErrNotFound] ([NotFound] names the

@@ -13,10 +13,12 @@ var (
 	ErrNotFound = errors.New("strata: key not found")
 	// ErrClosed means the adapter or cache was closed; open a new one.
 	ErrClosed = errors.New("strata: cache is closed")
-	// ErrInvalidKey means a key is empty or longer than MaxKeyLen bytes.
+	// ErrInvalidKey means a key given to a strata.Cache is empty or, with the cache's
+	// prefix, longer than MaxKeyLen bytes. A driver may wrap it for a key it cannot
+	// store (one the Cache would never pass).
 	ErrInvalidKey = errors.New("strata: invalid key (must be 1 to 65536 bytes)")
-	// ErrInvalidTTL means a ttl is negative other than NoExpiration, or a driver
-	// received DefaultTTL (which only Cache may resolve).
+	// ErrInvalidTTL means a ttl given to a strata.Cache is negative other than
+	// NoExpiration, or its Options.DefaultTTL is.
 	ErrInvalidTTL = errors.New("strata: invalid ttl (use a positive duration, DefaultTTL or NoExpiration)")
 	// ErrUnavailable means the backend could not serve the call at all: the connection
 	// was refused, reset or timed out, or the server is loading, has no master or is

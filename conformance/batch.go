@@ -115,23 +115,11 @@ func (s *suite) describeBatches() {
 			Expect(c.GetMany(ctx, "e", "f")).To(Equal(map[string]string{"e": "", "f": "x"}))
 		})
 
-		s.it("SetMany rejects a negative TTL or an invalid key and stores nothing", func(ctx SpecContext) {
-			c := s.str(nil)
-			Expect(c.SetMany(ctx, map[string]string{"a": "1"}, -time.Second)).To(MatchError(adapter.ErrInvalidTTL))
-			Expect(c.SetMany(ctx, map[string]string{"a": "1", "": "2"}, time.Hour)).To(MatchError(adapter.ErrInvalidKey))
-			Expect(c.GetMany(ctx, "a")).To(BeEmpty())
-		})
-
 		s.it("SetMany stores nothing when one value cannot be encoded", func(ctx SpecContext) {
 			c := strata.New(s.a, &strata.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
 			items := map[string]unencodable{"good1": {Name: "a"}, "bad": {Name: "b", Bad: make(chan int)}, "good2": {Name: "c"}}
 			Expect(c.SetMany(ctx, items, time.Hour)).To(MatchError(adapter.ErrCodec))
 			Expect(c.GetMany(ctx, "good1", "bad", "good2")).To(BeEmpty())
-		})
-
-		s.it("GetMany rejects an invalid key", func(ctx SpecContext) {
-			_, err := s.str(nil).GetMany(ctx, "a", "")
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
 		})
 
 		Context("through the driver's Batcher", func() {
@@ -175,30 +163,6 @@ func (s *suite) describeBatches() {
 			s.it("SetMany of no items succeeds", func(ctx SpecContext) {
 				b := s.batcher()
 				Expect(b.SetMany(ctx, nil, time.Hour)).To(Succeed())
-			})
-
-			s.it("SetMany rejects DefaultTTL and negative TTLs with ErrInvalidTTL and stores nothing", func(ctx SpecContext) {
-				b := s.batcher()
-				k := s.key("a")
-				for _, ttl := range []time.Duration{adapter.DefaultTTL, -2, -time.Second} {
-					Expect(b.SetMany(ctx, map[string][]byte{k: []byte("1")}, ttl)).To(MatchError(adapter.ErrInvalidTTL), "ttl %v", ttl)
-				}
-				_, err := s.a.Get(ctx, k)
-				Expect(err).To(MatchError(adapter.ErrNotFound))
-			})
-
-			s.it("rejects invalid keys with ErrInvalidKey and stores nothing", func(ctx SpecContext) {
-				b := s.batcher()
-				k := s.key("a")
-				long := s.key(string(make([]byte, adapter.MaxKeyLen)))
-				_, err := b.GetMany(ctx, []string{k, ""})
-				Expect(err).To(MatchError(adapter.ErrInvalidKey))
-				_, err = b.GetMany(ctx, []string{long})
-				Expect(err).To(MatchError(adapter.ErrInvalidKey))
-				Expect(b.SetMany(ctx, map[string][]byte{k: []byte("1"), "": []byte("2")}, time.Hour)).To(MatchError(adapter.ErrInvalidKey))
-				Expect(b.SetMany(ctx, map[string][]byte{k: []byte("1"), long: []byte("2")}, time.Hour)).To(MatchError(adapter.ErrInvalidKey))
-				_, err = s.a.Get(ctx, k)
-				Expect(err).To(MatchError(adapter.ErrNotFound))
 			})
 
 			s.it("does not keep the caller's slices and returns copies", func(ctx SpecContext) {

@@ -29,7 +29,7 @@ func (s *suite) describeCapabilities() {
 				Expect(one.Set(ctx, "forever", "3", adapter.NoExpiration)).To(Succeed())
 				Expect(two.Set(ctx, "r", sampleRecord(1), time.Hour)).To(Succeed())
 				Expect(s.a.Set(ctx, s.key("*"), []byte("glob"), time.Hour)).To(Succeed())
-				Expect(cl.Clear(ctx)).To(Succeed())
+				Expect(cl.Clear(ctx, "")).To(Succeed())
 				Expect(one.GetMany(ctx, "a", "b", "forever")).To(BeEmpty())
 				_, err := two.Get(ctx, "r")
 				Expect(err).To(MatchError(adapter.ErrNotFound))
@@ -39,10 +39,10 @@ func (s *suite) describeCapabilities() {
 
 			s.it("clears an empty adapter and keeps working afterwards", func(ctx SpecContext) {
 				cl := s.clearer()
-				Expect(cl.Clear(ctx)).To(Succeed())
+				Expect(cl.Clear(ctx, "")).To(Succeed())
 				c := s.str(nil)
 				Expect(c.Set(ctx, "k", "before", time.Hour)).To(Succeed())
-				Expect(cl.Clear(ctx)).To(Succeed())
+				Expect(cl.Clear(ctx, "")).To(Succeed())
 				Expect(c.Set(ctx, "k", "after", time.Hour)).To(Succeed())
 				Expect(c.Get(ctx, "k")).To(Equal("after"))
 				Expect(c.Remove(ctx, "k")).To(BeTrue())
@@ -52,11 +52,13 @@ func (s *suite) describeCapabilities() {
 				cl := s.clearer()
 				c := s.str(nil)
 				Expect(c.Set(ctx, "k", "v", time.Hour)).To(Succeed())
-				Expect(cl.Clear(ctx)).To(Succeed())
+				Expect(cl.Clear(ctx, "")).To(Succeed())
 				_, err := c.UpdateTimeout(ctx, "k", time.Hour)
 				Expect(err).To(MatchError(adapter.ErrNotFound))
 			})
 		})
+
+		s.describeClearPrefix()
 
 		Context("TTLReader", func() {
 			s.it("returns the value and a remaining TTL within (0, ttl]", func(ctx SpecContext) {

@@ -7,16 +7,24 @@
 //
 // What it checks. The suite tests what users see. Most specs go through
 // [strata.New], with a Cache[string] using serializer.Raw and a Cache of a small
-// struct using the default codec; specs about the driver's own contract
-// (ErrInvalidTTL for DefaultTTL, key validation, NotFound errors that name the key,
-// copies of values, the optional capabilities) call the [adapter.Adapter] directly.
+// struct using the default codec; specs about the driver's own contract (NotFound
+// errors that name the key, copies of values, Remove's answer, TTLs near the top of
+// time.Duration, the optional capabilities) call the [adapter.Adapter] directly.
 // The areas covered are Get and GetOrDefault, Set and overwrite, TTL expiry
 // (millisecond resolution, NoExpiration, DefaultTTL), Remove, UpdateTimeout
 // (including revival within the driver's grace period, Harness.Grace),
-// single-flight GetOrSet, batches, awkward keys and prefixes, codec errors, closed
-// adapters, cancelled contexts, the optional capabilities (Batcher, Pinger, Clearer,
-// TTLReader; specs for a capability the adapter lacks are skipped) and concurrency
-// (run it with -race).
+// single-flight GetOrSet, batches, awkward keys (and one of exactly
+// adapter.MaxKeyLen bytes) and prefixes, codec errors, closed adapters, cancelled
+// contexts, the optional capabilities (Batcher, Pinger, Clearer, TTLReader; specs
+// for a capability the adapter lacks are skipped) and concurrency (run it with
+// -race).
+//
+// What it does not check. Input validation is not a driver's job: strata.Cache
+// checks keys and TTLs (and whether it was closed) before it calls a driver, and
+// its own tests check that over every in-tree driver. So the suite gives drivers
+// valid keys and TTLs only, with one exception: a TTL the Cache never passes (0,
+// or negative other than NoExpiration) must neither panic nor hang the driver,
+// whatever it returns.
 //
 // Isolation. Every spec gets a fresh adapter from Harness.New, closes it when done,
 // and uses keys under a random prefix, so `ginkgo -p` is safe even against a shared

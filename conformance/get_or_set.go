@@ -243,16 +243,6 @@ func (s *suite) describeGetOrSet() {
 			Expect(err).To(MatchError(adapter.ErrNotFound))
 		})
 
-		s.it("rejects a negative TTL and an invalid key without calling the loader", func(ctx SpecContext) {
-			c := s.str(nil)
-			_, err := c.GetOrSet(ctx, "k", -time.Second, mustNotLoad[string])
-			Expect(err).To(MatchError(adapter.ErrInvalidTTL))
-			_, err = c.GetOrSet(ctx, "", time.Hour, mustNotLoad[string])
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			_, err = c.Get(ctx, "k")
-			Expect(err).To(MatchError(adapter.ErrNotFound))
-		})
-
 		s.it("returns ErrCodec when the loaded value cannot be encoded, and stores nothing", func(ctx SpecContext) {
 			c := strata.New(s.a, &strata.Options[unencodable]{Prefix: s.pfx, Codec: serializer.JSON[unencodable]()})
 			_, err := c.GetOrSet(ctx, "k", time.Hour, func(context.Context) (unencodable, error) {

@@ -68,35 +68,6 @@ func (s *suite) describeKeys() {
 			Expect(c.Remove(ctx, k)).To(BeTrue())
 		})
 
-		s.it("rejects a key of MaxKeyLen+1 bytes with ErrInvalidKey everywhere", func(ctx SpecContext) {
-			k := s.pfx + strings.Repeat("m", adapter.MaxKeyLen+1-len(s.pfx))
-			s.expectInvalidKey(ctx, k)
-		})
-
-		s.it("rejects the empty key with ErrInvalidKey everywhere", func(ctx SpecContext) {
-			s.expectInvalidKey(ctx, "")
-		})
-
-		s.it("rejects the empty key with ErrInvalidKey even under a prefix", func(ctx SpecContext) {
-			c := s.str(nil) // it has the spec's prefix
-			Expect(c.Set(ctx, "", "v", time.Hour)).To(MatchError(adapter.ErrInvalidKey))
-			_, err := c.Get(ctx, "")
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			_, err = c.GetOrDefault(ctx, "", "def")
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			_, err = c.UpdateTimeout(ctx, "", time.Hour)
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			_, err = c.Remove(ctx, "")
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			_, err = c.GetMany(ctx, "")
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			Expect(c.SetMany(ctx, map[string]string{"": "v"}, time.Hour)).To(MatchError(adapter.ErrInvalidKey))
-			_, err = c.GetOrSet(ctx, "", time.Hour, mustNotLoad[string])
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			_, err = s.a.Get(ctx, s.pfx)
-			Expect(err).To(MatchError(adapter.ErrNotFound), "nothing may be stored under the bare prefix")
-		})
-
 		s.it("keeps two prefixed caches on one adapter apart", func(ctx SpecContext) {
 			one := s.str(&strata.Options[string]{Prefix: s.pfx + "one:"})
 			two := s.str(&strata.Options[string]{Prefix: s.pfx + "two:"})
@@ -145,45 +116,4 @@ func (s *suite) describeKeys() {
 			Expect(c.GetMany(ctx, "k1", "k2", "k*")).To(Equal(map[string]string{"k1": "1", "k2": "2"}))
 		})
 	})
-}
-
-// expectInvalidKey checks that every driver and Cache operation rejects k (used
-// without a Cache prefix) with ErrInvalidKey.
-func (s *suite) expectInvalidKey(ctx context.Context, k string) {
-	GinkgoHelper()
-	what := "key of %d bytes"
-	n := len(k)
-	Expect(s.a.Set(ctx, k, []byte("v"), time.Hour)).To(MatchError(adapter.ErrInvalidKey), "driver Set, "+what, n)
-	_, err := s.a.Get(ctx, k)
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "driver Get, "+what, n)
-	_, err = s.a.UpdateTimeout(ctx, k, time.Hour)
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "driver UpdateTimeout, "+what, n)
-	_, err = s.a.Remove(ctx, k)
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "driver Remove, "+what, n)
-	if b, ok := s.a.(adapter.Batcher); ok {
-		_, err = b.GetMany(ctx, []string{k})
-		Expect(err).To(MatchError(adapter.ErrInvalidKey), "driver GetMany, "+what, n)
-		Expect(b.SetMany(ctx, map[string][]byte{k: []byte("v")}, time.Hour)).
-			To(MatchError(adapter.ErrInvalidKey), "driver SetMany, "+what, n)
-	}
-	if r, ok := s.a.(adapter.TTLReader); ok {
-		_, _, err = r.GetWithTTL(ctx, k)
-		Expect(err).To(MatchError(adapter.ErrInvalidKey), "driver GetWithTTL, "+what, n)
-	}
-
-	c := s.bare()
-	Expect(c.Set(ctx, k, "v", time.Hour)).To(MatchError(adapter.ErrInvalidKey), "Cache.Set, "+what, n)
-	_, err = c.Get(ctx, k)
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "Cache.Get, "+what, n)
-	_, err = c.GetOrDefault(ctx, k, "def")
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "Cache.GetOrDefault, "+what, n)
-	_, err = c.UpdateTimeout(ctx, k, time.Hour)
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "Cache.UpdateTimeout, "+what, n)
-	_, err = c.Remove(ctx, k)
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "Cache.Remove, "+what, n)
-	_, err = c.GetMany(ctx, k)
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "Cache.GetMany, "+what, n)
-	Expect(c.SetMany(ctx, map[string]string{k: "v"}, time.Hour)).To(MatchError(adapter.ErrInvalidKey), "Cache.SetMany, "+what, n)
-	_, err = c.GetOrSet(ctx, k, time.Hour, mustNotLoad[string])
-	Expect(err).To(MatchError(adapter.ErrInvalidKey), "Cache.GetOrSet, "+what, n)
 }

@@ -37,7 +37,7 @@ func (s *suite) expectDriverErrors(ctx context.Context, m func() types.GomegaMat
 		Expect(err).To(m(), "TTLReader.GetWithTTL")
 	}
 	if c, ok := s.a.(adapter.Clearer); ok {
-		Expect(c.Clear(ctx)).To(m(), "Clearer.Clear")
+		Expect(c.Clear(ctx, s.pfx)).To(m(), "Clearer.Clear")
 	}
 }
 
@@ -60,6 +60,9 @@ func expectCacheErrors(ctx context.Context, c *strata.Cache[string], m func() ty
 	_, err = c.GetMany(ctx, "k", "k2")
 	Expect(err).To(m(), "GetMany")
 	Expect(c.SetMany(ctx, map[string]string{"k": "v", "k2": "v"}, time.Hour)).To(m(), "SetMany")
+	if _, ok := c.Adapter().(adapter.Clearer); ok { // without one, Clear is ErrUnsupported
+		Expect(c.Clear(ctx)).To(m(), "Clear")
+	}
 }
 
 func matchErr(target error) func() types.GomegaMatcher {
@@ -77,7 +80,9 @@ func (s *suite) describeClosed() {
 		s.it("returns ErrClosed from every Cache method", func(ctx SpecContext) {
 			c := s.str(nil)
 			Expect(c.Set(ctx, "k", "v", time.Hour)).To(Succeed())
-			Expect(c.Close()).To(Succeed())
+			// The driver's own Close: after Cache.Close the Cache answers ErrClosed
+			// itself, so only this way does the spec see what the driver returns.
+			Expect(s.a.Close()).To(Succeed())
 			expectCacheErrors(ctx, c, matchErr(adapter.ErrClosed))
 		})
 
@@ -130,42 +135,37 @@ func (s *suite) describeContext() {
 			s.expectDriverErrors(expired(ctx), matchErr(context.DeadlineExceeded))
 		})
 
-		s.it("returns context.Canceled from every Cache method when the context is cancelled", func(ctx SpecContext) {
-			expectCacheErrors(cancelled(ctx), s.str(nil), matchErr(context.Canceled))
-		})
-
-		s.it("returns context.DeadlineExceeded from every Cache method when the deadline has passed", func(ctx SpecContext) {
-			expectCacheErrors(expired(ctx), s.str(nil), matchErr(context.DeadlineExceeded))
-		})
-
-		s.it("changes nothing when the context is already cancelled", func(ctx SpecContext) {
-			c := s.str(nil)
-			Expect(c.Set(ctx, "kept", "v", adapter.NoExpiration)).To(Succeed())
+		s.it("driver: changes nothing when the context is already cancelled", func(ctx SpecContext) {
+			kept, fresh := s.key("kept"), s.key("new")
+			Expect(s.a.Set(ctx, kept, []byte("v"), adapter.NoExpiration)).To(Succeed())
 			dead := cancelled(ctx)
-			Expect(c.Set(dead, "new", "v", time.Hour)).NotTo(Succeed())
-			Expect(c.SetMany(dead, map[string]string{"new2": "v"}, time.Hour)).NotTo(Succeed())
-			Expect(c.Set(dead, "kept", "overwritten", time.Hour)).NotTo(Succeed())
-			_, err := c.Remove(dead, "kept")
+			Expect(s.a.Set(dead, fresh, []byte("v"), time.Hour)).NotTo(Succeed())
+			Expect(s.a.Set(dead, kept, []byte("overwritten"), time.Hour)).NotTo(Succeed())
+			if b, ok := s.a.(adapter.Batcher); ok {
+				Expect(b.SetMany(dead, map[string][]byte{fresh: []byte("v"), kept: []byte("x")}, time.Hour)).NotTo(Succeed())
+			}
+			_, err := s.a.Remove(dead, kept)
 			Expect(err).To(HaveOccurred())
-			_, err = c.UpdateTimeout(dead, "kept", s.u)
+			_, err = s.a.UpdateTimeout(dead, kept, s.u)
 			Expect(err).To(HaveOccurred())
 			if cl, ok := s.a.(adapter.Clearer); ok {
-				Expect(cl.Clear(dead)).NotTo(Succeed())
+				Expect(cl.Clear(dead, s.pfx)).NotTo(Succeed())
 			}
-			Expect(c.GetMany(ctx, "kept", "new", "new2")).To(Equal(map[string]string{"kept": "v"}))
-			Consistently(ctx, func() (string, error) { return c.Get(ctx, "kept") }).
-				WithTimeout(4 * s.u).WithPolling(s.u).Should(Equal("v"))
+			_, err = s.a.Get(ctx, fresh)
+			Expect(err).To(MatchError(adapter.ErrNotFound))
+			Consistently(ctx, func() ([]byte, error) { return s.a.Get(ctx, kept) }).
+				WithTimeout(4 * s.u).WithPolling(s.u).Should(Equal([]byte("v")))
 		})
 
-		s.it("keeps working after calls with a cancelled context", func(ctx SpecContext) {
-			c := s.str(nil)
+		s.it("driver: keeps working after calls with a cancelled context", func(ctx SpecContext) {
+			k := s.key("k")
 			dead := cancelled(ctx)
 			for range 10 {
-				_, _ = c.Get(dead, "k")
-				_ = c.Set(dead, "k", "v", time.Hour)
+				_, _ = s.a.Get(dead, k)
+				_ = s.a.Set(dead, k, []byte("v"), time.Hour)
 			}
-			Expect(c.Set(ctx, "k", "v", time.Hour)).To(Succeed())
-			Expect(c.Get(ctx, "k")).To(Equal("v"))
+			Expect(s.a.Set(ctx, k, []byte("v"), time.Hour)).To(Succeed())
+			Expect(s.a.Get(ctx, k)).To(Equal([]byte("v")))
 		})
 	})
 }

@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
-
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/conformance"
 	"github.com/stratacache/strata/drivers/memory"
@@ -24,20 +21,20 @@ func newMemory(grace time.Duration) func(context.Context) (adapter.Adapter, erro
 }
 
 // TestMemoryConformance runs the whole suite on drivers/memory, without and with a
-// grace period, in this test binary's one RunSpecs.
+// grace period, in one Ginkgo suite.
 func TestMemoryConformance(t *testing.T) {
 	if inChild() {
 		t.Skip("this process runs a broken-adapter suite for TestBrokenAdaptersFail")
 	}
-	conformance.DescribeAdapter("drivers/memory (no grace)", conformance.Harness{
-		New:      newMemory(0),
-		MayEvict: true,
-	})
-	conformance.DescribeAdapter("drivers/memory (grace 300ms)", conformance.Harness{
-		New:      newMemory(memoryGrace),
-		Grace:    memoryGrace,
-		MayEvict: true,
-	})
-	RegisterFailHandler(Fail)
-	RunSpecs(t, "conformance: drivers/memory")
+	conformance.Run(t, "conformance: drivers/memory",
+		conformance.Named{Name: "drivers/memory (no grace)", Harness: conformance.Harness{
+			New:      newMemory(0),
+			MayEvict: true,
+		}},
+		conformance.Named{Name: "drivers/memory (grace 300ms)", Harness: conformance.Harness{
+			New:      newMemory(memoryGrace),
+			Grace:    memoryGrace,
+			MayEvict: true,
+		}},
+	)
 }

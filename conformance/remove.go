@@ -96,16 +96,6 @@ func (s *suite) describeRemove() {
 			Expect(s.a.Remove(ctx, ks...)).To(BeFalse())
 		})
 
-		s.it("rejects an invalid key and removes nothing", func(ctx SpecContext) {
-			c := s.str(nil)
-			set(ctx, c, "a")
-			_, err := c.Remove(ctx, "a", "")
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			_, err = s.a.Remove(ctx, s.key("a"), "")
-			Expect(err).To(MatchError(adapter.ErrInvalidKey))
-			Expect(c.Get(ctx, "a")).To(Equal("v"))
-		})
-
 		s.it("lets a removed key be stored again", func(ctx SpecContext) {
 			c := s.str(nil)
 			set(ctx, c, "a")

@@ -5,13 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best dot-imported
-	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL reads best dot-imported
+	. "github.com/onsi/ginkgo/v2"                  //nolint:revive // the Ginkgo DSL reads best dot-imported
+	"github.com/onsi/ginkgo/v2/extensions/globals" // Run resets Ginkgo's suite
+	. "github.com/onsi/gomega"                     //nolint:revive // the Gomega DSL reads best dot-imported
 
 	"github.com/stratacache/strata"
 	"github.com/stratacache/strata/adapter"
@@ -111,15 +113,48 @@ func DescribeAdapter(name string, h Harness) bool {
 	})
 }
 
-// RunSuite runs the conformance specs for h from a plain go test: it declares them
-// with DescribeAdapter, registers Gomega's fail handler and calls RunSpecs. Ginkgo
-// allows one RunSpecs per test binary, so to test several configurations in one
-// package, call DescribeAdapter for each and RunSpecs once instead.
+// RunSuite runs the conformance specs for h from a plain go test, in a Ginkgo suite
+// of its own: Run with one harness.
 func RunSuite(t *testing.T, name string, h Harness) {
 	t.Helper()
-	DescribeAdapter(name, h)
+	Run(t, name+" conformance", Named{Name: name, Harness: h})
+}
+
+// Named is a harness and the name its specs are reported under, for Run.
+type Named struct {
+	Name    string
+	Harness Harness
+}
+
+// Run runs the conformance specs for every harness (several configurations of one
+// driver, say) in one Ginkgo suite titled title. It starts from an empty Ginkgo
+// suite each time, so a test that calls it runs again under go test -count=N; specs
+// declared at package level beside it are not run (declare those with
+// DescribeAdapter and call RunSpecs yourself instead, once per process).
+func Run(t *testing.T, title string, harnesses ...Named) {
+	t.Helper()
+	globals.Reset() // Ginkgo refuses a second RunSpecs on the suite it has run
+	for _, n := range harnesses {
+		DescribeAdapter(n.Name, n.Harness)
+	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, name+" conformance")
+	defer hideTestCount()()
+	RunSpecs(t, title)
+}
+
+// hideTestCount sets go test's -count flag to 1 until the returned function
+// restores it. RunSpecs exits the process when -count is not 1, to stop a suite
+// from running twice on state left by the first run; Run starts from a fresh suite
+// each time, so a repeated run is sound. The testing package reads -count only
+// between runs of the whole test list, after this test has restored it.
+func hideTestCount() (restore func()) {
+	f := flag.Lookup("test.count")
+	if f == nil || f.Value.String() == "1" {
+		return func() {}
+	}
+	n := f.Value.String()
+	_ = f.Value.Set("1")
+	return func() { _ = f.Value.Set(n) }
 }
 
 // suite holds the harness and the state of the spec being run: Ginkgo runs the

@@ -85,24 +85,6 @@ func (s *suite) describeUpdateTimeout() {
 			Expect(err).To(MatchError(adapter.ErrNotFound))
 		})
 
-		s.it("driver: rejects DefaultTTL and negative TTLs with ErrInvalidTTL and leaves the key alone", func(ctx SpecContext) {
-			k := s.key("k")
-			Expect(s.a.Set(ctx, k, []byte("v"), adapter.NoExpiration)).To(Succeed())
-			for _, ttl := range []time.Duration{adapter.DefaultTTL, -2, -time.Second} {
-				_, err := s.a.UpdateTimeout(ctx, k, ttl)
-				Expect(err).To(MatchError(adapter.ErrInvalidTTL), "ttl %v", ttl)
-			}
-			Expect(s.a.Get(ctx, k)).To(Equal([]byte("v")))
-		})
-
-		s.it("rejects a negative TTL with ErrInvalidTTL", func(ctx SpecContext) {
-			c := s.str(nil)
-			Expect(c.Set(ctx, "k", "v", adapter.NoExpiration)).To(Succeed())
-			_, err := c.UpdateTimeout(ctx, "k", -time.Minute)
-			Expect(err).To(MatchError(adapter.ErrInvalidTTL))
-			Expect(c.Get(ctx, "k")).To(Equal("v"))
-		})
-
 		s.it("never revives a removed key", func(ctx SpecContext) {
 			c := s.str(nil)
 			Expect(c.Set(ctx, "k", "v", time.Hour)).To(Succeed())

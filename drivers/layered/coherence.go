@@ -58,6 +58,10 @@ var (
 const (
 	// clearAllKey, published by Clear, makes every other process empty its L1.
 	clearAllKey = "\x00strata/layered:clear-all"
+	// clearPrefixKey, followed by a prefix, makes every other process drop the keys
+	// that start with that prefix from its L1. Clear publishes it followed by
+	// clearAllKey in the same message (see clearMessage).
+	clearPrefixKey = "\x00strata/layered:clear-prefix:"
 	// probeKeyPrefix starts the keys of probes (followed by a random instance id and
 	// a sequence number). Other processes merely drop such a key from their L1.
 	probeKeyPrefix = "\x00strata/layered:probe:"
@@ -258,7 +262,7 @@ func (a *Adapter) flushL1(clear bool, healthy *bool, only *uint64) bool {
 		a.healthy.Store(*healthy)
 	}
 	if clear {
-		_ = a.l1c.Clear(context.Background())
+		_ = a.l1c.Clear(context.Background(), "")
 	}
 	return true
 }
@@ -271,11 +275,17 @@ func (a *Adapter) invalidate(keys []string) {
 		keys = slices.DeleteFunc(slices.Clone(keys), isProbe)
 	}
 	valid := keys[:0:0]
-	for _, k := range keys {
+	for i := 0; i < len(keys); i++ {
+		k := keys[i]
 		switch {
 		case k == clearAllKey:
 			a.flushL1(true, nil, nil)
-		case adapter.CheckKey(k) == nil:
+		case strings.HasPrefix(k, clearPrefixKey):
+			a.clearL1(k[len(clearPrefixKey):])
+			if i+1 < len(keys) && keys[i+1] == clearAllKey {
+				i++ // the fallback for versions that do not know clearPrefixKey
+			}
+		case foreignKeyOK(k):
 			valid = append(valid, k)
 		}
 	}
@@ -294,6 +304,12 @@ func (a *Adapter) invalidate(keys []string) {
 }
 
 func isProbe(key string) bool { return strings.HasPrefix(key, probeKeyPrefix) }
+
+// foreignKeyOK reports whether a key another process announced could be a key of
+// this adapter's (1 to adapter.MaxKeyLen bytes, as strata.Cache passes). Keys from
+// the network are foreign input: anyone who can publish on the channel can send
+// anything, and L1 is asked to remove only keys it could hold.
+func foreignKeyOK(key string) bool { return key != "" && len(key) <= adapter.MaxKeyLen }
 
 // reset is the subscription's onReset: invalidations may have been missed. L1 stops
 // being served (and is emptied, unless it is kept as a stale fallback) until the

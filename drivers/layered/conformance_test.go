@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL
-	. "github.com/onsi/gomega"    //nolint:revive // Gomega's DSL
-
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/conformance"
 	"github.com/stratacache/strata/drivers/memory"
@@ -54,25 +51,25 @@ func overRedisHarness(rawURL string, grace time.Duration) func(context.Context) 
 }
 
 // TestConformance runs the conformance suite on memory over memory and memory over
-// Redis, each without and with grace on L2, in this binary's one RunSpecs.
+// Redis, each without and with grace on L2, in one Ginkgo suite.
 func TestConformance(t *testing.T) {
 	rawURL := serverURL(t)
-	conformance.DescribeAdapter("layered: memory over memory", conformance.Harness{
-		New:      overMemory(0),
-		MayEvict: true,
-	})
-	conformance.DescribeAdapter("layered: memory over memory with grace", conformance.Harness{
-		New:      overMemory(memoryGrace),
-		Grace:    memoryGrace,
-		MayEvict: true,
-	})
-	conformance.DescribeAdapter("layered: memory over redis", conformance.Harness{
-		New: overRedisHarness(rawURL, 0),
-	})
-	conformance.DescribeAdapter("layered: memory over redis with grace", conformance.Harness{
-		New:   overRedisHarness(rawURL, redisGrace),
-		Grace: redisGrace,
-	})
-	RegisterFailHandler(Fail)
-	RunSpecs(t, "layered conformance")
+	conformance.Run(t, "layered conformance",
+		conformance.Named{Name: "layered: memory over memory", Harness: conformance.Harness{
+			New:      overMemory(0),
+			MayEvict: true,
+		}},
+		conformance.Named{Name: "layered: memory over memory with grace", Harness: conformance.Harness{
+			New:      overMemory(memoryGrace),
+			Grace:    memoryGrace,
+			MayEvict: true,
+		}},
+		conformance.Named{Name: "layered: memory over redis", Harness: conformance.Harness{
+			New: overRedisHarness(rawURL, 0),
+		}},
+		conformance.Named{Name: "layered: memory over redis with grace", Harness: conformance.Harness{
+			New:   overRedisHarness(rawURL, redisGrace),
+			Grace: redisGrace,
+		}},
+	)
 }

@@ -62,8 +62,10 @@
 // write that failed (a timeout, say) may still have been applied, its invalidation
 // is then published in the background, best effort. UpdateTimeout always goes to
 // L2, which holds the grace window, and refreshes L1 with the value L2 returns.
-// Clear empties L2's namespace and L1, and makes other layered adapters on the same
-// channel empty their L1.
+// Clear(ctx, prefix) removes L2's keys that start with prefix and drops them from
+// L1, and makes every other layered adapter on the same channel drop them from its
+// L1 too (a clear of a prefix reaches a process of an older version as a clear of its
+// whole L1, never as nothing).
 //
 // Coherence. When L2 implements adapter.Invalidator (drivers/redis, over pub/sub),
 // every write is published after it reached L2, and each other process drops the
@@ -74,6 +76,20 @@
 // races with an invalidation of the same key never stores the old value after the
 // drop: once an invalidation has been delivered, L1 never returns the value it
 // invalidated.
+//
+// Namespaces. The invalidation channel is L2's: over drivers/redis,
+// "strata:invalidate:" + the Redis URL's prefix= + the prefix of the strata.Cache
+// being opened, since strata.Open hands the cache's Options.Prefix to the layers it
+// opens (registry.NamespaceFrom) and this adapter opens L2 with the same context. So
+// layered caches with different prefixes on one Redis hear only their own
+// invalidations and clears, while processes opening the same URL with the same prefix
+// share a channel. Keys compose the same way (URL prefix + cache prefix + key), and
+// strata.Cache.Clear clears URL prefix + cache prefix, here and in every process's
+// L1. A layered adapter shared by caches with several prefixes (through strata.New)
+// still works: the channel is then that of the URL alone. Earlier Strata versions
+// named the channel after the URL prefix alone: while processes of both
+// versions run side by side, give L2's URL invalidation_channel=strata:invalidate:<URL
+// prefix> so that they keep hearing each other, and drop it once all are upgraded.
 //
 // Resets. When the subscription may have missed messages (its connection was lost or
 // the server restarted), L1 is emptied and reads bypass it until the subscription is

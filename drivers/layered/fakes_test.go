@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stratacache/strata/adapter"
@@ -181,11 +182,11 @@ func (l *busL2) Ping(ctx context.Context) error {
 	return l.Adapter.Ping(ctx)
 }
 
-func (l *busL2) Clear(ctx context.Context) error {
+func (l *busL2) Clear(ctx context.Context, prefix string) error {
 	if err := l.check(ctx); err != nil {
 		return err
 	}
-	return l.Adapter.Clear(ctx)
+	return l.Adapter.Clear(ctx, prefix)
 }
 
 // Close detaches this "process" from the bus; the shared store stays open.
@@ -319,7 +320,15 @@ func ctxT(t testing.TB) context.Context {
 	return ctx
 }
 
-// eventually polls cond until it holds or d passes.
+// inBubble returns a test function that runs f in a synctest bubble (for t.Run):
+// time in it is fake, so the supervisor's backoff and probe waits take none, and
+// eventually's polls below are fake sleeps too.
+func inBubble(f func(t *testing.T)) func(t *testing.T) {
+	return func(t *testing.T) { synctest.Test(t, f) }
+}
+
+// eventually polls cond until it holds or d passes. In a synctest bubble its sleeps
+// are fake; tests against real servers poll in real time.
 func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)

@@ -324,10 +324,15 @@ func (a *Adapter) begin(ctx context.Context) error {
 // l1TTLFor returns how long L1 may keep a value that L2 holds for rem more time
 // (adapter.NoExpiration: for ever), measured from a moment elapsed ago: the shorter
 // of rem-elapsed and L1TTL, rounded down to whole milliseconds (drivers round TTLs
-// up), so L1 never outlives L2. A result <= 0 means "do not store".
+// up), so L1 never outlives L2. A result <= 0 means "do not store": so it is for a
+// rem the Cache never passes (0, or negative other than NoExpiration), without
+// rem-elapsed wrapping around.
 func (a *Adapter) l1TTLFor(rem, elapsed time.Duration) time.Duration {
 	ttl := a.l1TTL
 	if rem != adapter.NoExpiration {
+		if rem <= elapsed {
+			return 0
+		}
 		ttl = min(ttl, rem-elapsed)
 	}
 	return ttl.Truncate(time.Millisecond)

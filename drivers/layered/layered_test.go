@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stratacache/strata/adapter"
@@ -37,17 +38,23 @@ func TestNewChecksItsArguments(t *testing.T) {
 	}
 }
 
+// It runs in a synctest bubble: time is fake, so the remaining TTLs are exact and a
+// read takes no time.
 func TestReadThroughBackfillsL1WithMinOfRemainingTTLAndL1TTL(t *testing.T) {
+	synctest.Test(t, testReadThroughBackfillsL1WithMinOfRemainingTTLAndL1TTL)
+}
+
+func testReadThroughBackfillsL1WithMinOfRemainingTTLAndL1TTL(t *testing.T) {
 	ctx := ctxT(t)
 	l1, l2 := newMem(t, nil), newMem(t, nil)
 	a := newLayered(t, l1, l2, &Options{L1TTL: 10 * time.Second})
 
 	cases := []struct {
-		key       string
-		l2TTL     time.Duration
-		wantAtMos time.Duration
+		key   string
+		l2TTL time.Duration
+		want  time.Duration // in L1, read 200ms after the write to L2
 	}{
-		{"short", 3 * time.Second, 3 * time.Second},         // remaining TTL < L1TTL
+		{"short", 3 * time.Second, 2800 * time.Millisecond}, // remaining TTL < L1TTL
 		{"long", time.Hour, 10 * time.Second},               // L1TTL < remaining TTL
 		{"forever", adapter.NoExpiration, 10 * time.Second}, // no expiry in L2: L1TTL
 	}
@@ -58,10 +65,6 @@ func TestReadThroughBackfillsL1WithMinOfRemainingTTLAndL1TTL(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond) // the remaining TTL in L2 is now less than set
 	for _, c := range cases {
-		_, rem, err := l2.GetWithTTL(ctx, c.key)
-		if err != nil {
-			t.Fatal(err)
-		}
 		v, err := a.Get(ctx, c.key)
 		if err != nil || string(v) != "v-"+c.key {
 			t.Fatalf("Get(%s) = %q, %v", c.key, v, err)
@@ -70,12 +73,8 @@ func TestReadThroughBackfillsL1WithMinOfRemainingTTLAndL1TTL(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s was not back-filled into L1: %v", c.key, err)
 		}
-		want := c.wantAtMos
-		if rem != adapter.NoExpiration {
-			want = min(rem, want) // what L2 had left just before the read
-		}
-		if got > want || got < want-time.Second {
-			t.Errorf("%s: L1 keeps it %v; want min(remaining %v, L1TTL 10s) = %v (less the read's duration)", c.key, got, rem, want)
+		if got != c.want {
+			t.Errorf("%s (%v in L2, 200ms ago): L1 keeps it %v; want min(remaining, L1TTL 10s) = %v", c.key, c.l2TTL, got, c.want)
 		}
 	}
 	// An L1 hit does not touch L2: remove the key from L2 behind the adapter's back.
@@ -111,7 +110,7 @@ func TestNoBackfillWithoutTTLReader(t *testing.T) {
 	if _, _, err := a.GetWithTTL(ctx, "k"); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("GetWithTTL without a TTLReader L2: %v", err)
 	}
-	if err := a.Clear(ctx); !errors.Is(err, errors.ErrUnsupported) {
+	if err := a.Clear(ctx, ""); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("Clear without a Clearer L2: %v", err)
 	}
 	if err := a.Ping(ctx); err != nil {
@@ -160,6 +159,10 @@ func TestWriteThroughSetsL2ThenL1(t *testing.T) {
 // TestFailingL2NeverLeavesL1Newer checks write-through with an L2 that refuses
 // writes: the error is returned and L1 keeps neither the new value nor the old one.
 func TestFailingL2NeverLeavesL1Newer(t *testing.T) {
+	synctest.Test(t, testFailingL2NeverLeavesL1Newer) // fake time: the supervisor's retries take none
+}
+
+func testFailingL2NeverLeavesL1Newer(t *testing.T) {
 	ctx := ctxT(t)
 	b := newBus(t)
 	p := b.process(t, false, nil)
@@ -205,7 +208,7 @@ func TestFailingL2NeverLeavesL1Newer(t *testing.T) {
 
 func TestServeStaleOnL2Error(t *testing.T) {
 	for _, stale := range []bool{false, true} {
-		t.Run(map[bool]string{false: "off", true: "on"}[stale], func(t *testing.T) {
+		t.Run(map[bool]string{false: "off", true: "on"}[stale], inBubble(func(t *testing.T) {
 			ctx := ctxT(t)
 			b := newBus(t)
 			p := b.process(t, false, &Options{ServeStaleOnL2Error: stale})
@@ -276,11 +279,15 @@ func TestServeStaleOnL2Error(t *testing.T) {
 			if v, err := p.Get(ctx, "k"); err != nil || string(v) != "cached" {
 				t.Errorf("after recovery: %q, %v", v, err)
 			}
-		})
+		}))
 	}
 }
 
 func TestAFailedReadBypassesL1UntilL2Recovers(t *testing.T) {
+	synctest.Test(t, testAFailedReadBypassesL1UntilL2Recovers) // fake time: the supervisor's retries take none
+}
+
+func testAFailedReadBypassesL1UntilL2Recovers(t *testing.T) {
 	ctx := ctxT(t)
 	b := newBus(t)
 	p := b.process(t, false, nil)
@@ -325,6 +332,10 @@ func TestMissesAndBadInputDoNotCountAsFailures(t *testing.T) {
 }
 
 func TestInvalidationDropsOtherProcessesCopies(t *testing.T) {
+	synctest.Test(t, testInvalidationDropsOtherProcessesCopies) // fake time, for the shortened TTL
+}
+
+func testInvalidationDropsOtherProcessesCopies(t *testing.T) {
 	ctx := ctxT(t)
 	b := newBus(t)
 	writer, reader := b.process(t, false, nil), b.process(t, false, nil)
@@ -360,7 +371,7 @@ func TestInvalidationDropsOtherProcessesCopies(t *testing.T) {
 			t.Errorf("%s: the reader's L1 still holds %q", s.name, v)
 		}
 		if s.name == "UpdateTimeout" {
-			time.Sleep(100 * time.Millisecond) // the shortened TTL runs out
+			time.Sleep(50 * time.Millisecond) // the shortened TTL runs out
 		}
 		v, err := reader.Get(ctx, "k")
 		switch {
@@ -385,7 +396,7 @@ func TestClearEmptiesEveryProcessesL1(t *testing.T) {
 	if _, err := p2.Get(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
-	if err := p1.Clear(ctx); err != nil {
+	if err := p1.Clear(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range []*process{p1, p2} {
@@ -497,7 +508,13 @@ func TestOverlappingLocalWrites(t *testing.T) {
 	}
 }
 
+// It runs in a synctest bubble: the supervisor's probes, their waits and its backoff
+// run on fake time, so seconds of failed probes take none.
 func TestResetEmptiesL1AndBypassesItUntilConfirmed(t *testing.T) {
+	synctest.Test(t, testResetEmptiesL1AndBypassesItUntilConfirmed)
+}
+
+func testResetEmptiesL1AndBypassesItUntilConfirmed(t *testing.T) {
 	ctx := ctxT(t)
 	b := newBus(t)
 	// With probes (SubscribeAll): L1 is served again only once a probe came back
@@ -511,7 +528,7 @@ func TestResetEmptiesL1AndBypassesItUntilConfirmed(t *testing.T) {
 	if _, ok := inL1(t, p.mem, "k"); ok {
 		t.Fatal("L1 not emptied by the reset")
 	}
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(10 * probeWait) // several probes, each lost
 	if p.Healthy() {
 		t.Fatal("L1 served again although the subscription delivers nothing (L2 pings fine)")
 	}
@@ -535,6 +552,10 @@ func TestResetEmptiesL1AndBypassesItUntilConfirmed(t *testing.T) {
 }
 
 func TestPublishFailureIsReportedAndRepaired(t *testing.T) {
+	synctest.Test(t, testPublishFailureIsReportedAndRepaired) // fake time: the supervisor's retries take none
+}
+
+func testPublishFailureIsReportedAndRepaired(t *testing.T) {
 	ctx := ctxT(t)
 	b := newBus(t)
 	writer, reader := b.process(t, false, nil), b.process(t, false, nil)
@@ -632,16 +653,20 @@ func (m *manyTTL) GetManyWithTTL(ctx context.Context, keys []string) (map[string
 }
 
 func TestUpdateTimeoutRevivesThroughBothLayers(t *testing.T) {
+	synctest.Test(t, testUpdateTimeoutRevivesThroughBothLayers) // fake time, for the expiry
+}
+
+func testUpdateTimeoutRevivesThroughBothLayers(t *testing.T) {
 	ctx := ctxT(t)
 	l1, l2 := newMem(t, nil), newMem(t, &memory.Options{Grace: time.Minute})
 	a := newLayered(t, l1, l2, nil)
 	if err := a.Set(ctx, "k", []byte("v"), 50*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "expiry", func() bool {
-		_, err := a.Get(ctx, "k")
-		return errors.Is(err, adapter.ErrNotFound)
-	})
+	time.Sleep(50 * time.Millisecond)
+	if _, err := a.Get(ctx, "k"); !errors.Is(err, adapter.ErrNotFound) {
+		t.Fatalf("Get once the 50ms TTL ended = %v; want a miss", err)
+	}
 	v, err := a.UpdateTimeout(ctx, "k", time.Hour)
 	if err != nil || string(v) != "v" {
 		t.Fatalf("UpdateTimeout within L2's grace = %q, %v", v, err)

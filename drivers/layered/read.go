@@ -19,15 +19,9 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	if a.healthy.Load() {
-		v, err := a.l1.Get(ctx, key)
-		if err == nil {
+		if v, err := a.l1.Get(ctx, key); err == nil {
 			return v, nil
 		}
-		if errors.Is(err, adapter.ErrInvalidKey) {
-			return nil, err
-		}
-	} else if err := adapter.CheckKey(key); err != nil {
-		return nil, err
 	}
 	v, _, err := a.readThrough(ctx, key)
 	return v, err
@@ -37,26 +31,20 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 // An L1 hit lends fn L1's bytes when L1 implements fastpath.Viewer (drivers/memory
 // does), without a copy; a value read from L2 is passed as L2 returned it. fn is
 // called at most once, and its error is returned as it is. Unlike Get, an L1 failure
-// other than a miss or an invalid key (with drivers/memory as L1: only a done ctx)
-// is returned rather than answered from L2, since it cannot be told from fn's error.
+// other than a miss (with drivers/memory as L1: only a done ctx) is returned rather
+// than answered from L2, since it cannot be told from fn's error.
 func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) error) error {
 	if err := a.begin(ctx); err != nil {
 		return err
 	}
 	if a.healthy.Load() {
-		var v []byte
-		var err error
 		if a.l1v != nil {
-			if err = a.l1v.View(ctx, key, fn); !errors.Is(err, adapter.ErrNotFound) {
+			if err := a.l1v.View(ctx, key, fn); !errors.Is(err, adapter.ErrNotFound) {
 				return err // a hit (fn's result) or an L1 failure
 			}
-		} else if v, err = a.l1.Get(ctx, key); err == nil {
+		} else if v, err := a.l1.Get(ctx, key); err == nil {
 			return fn(v)
-		} else if errors.Is(err, adapter.ErrInvalidKey) {
-			return err
 		}
-	} else if err := adapter.CheckKey(key); err != nil {
-		return err
 	}
 	v, _, err := a.readThrough(ctx, key)
 	if err != nil {
@@ -69,8 +57,8 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 // reads it. An L1 hit returns the value L1 keeps beside its bytes when L1 implements
 // fastpath.Memoizer (drivers/memory does), which decodes and keeps it on the first
 // hit; a value read from L2 is decoded and not kept (L1 keeps it on its next hit).
-// As with View, an L1 failure other than a miss or an invalid key is returned
-// rather than answered from L2.
+// As with View, an L1 failure other than a miss is returned rather than answered
+// from L2.
 func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(value []byte) (any, error)) (any, error) {
 	if err := a.begin(ctx); err != nil {
 		return nil, err
@@ -82,11 +70,7 @@ func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(
 			}
 		} else if b, err := a.l1.Get(ctx, key); err == nil {
 			return decode(b)
-		} else if errors.Is(err, adapter.ErrInvalidKey) {
-			return nil, err
 		}
-	} else if err := adapter.CheckKey(key); err != nil {
-		return nil, err
 	}
 	b, _, err := a.readThrough(ctx, key)
 	if err != nil {
@@ -102,9 +86,6 @@ func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(
 // Options.ServeStaleOnL2Error, a failing L2 is answered from L1 with L1's TTL.
 func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {
 	if err := a.begin(ctx); err != nil {
-		return nil, 0, err
-	}
-	if err := adapter.CheckKey(key); err != nil {
 		return nil, 0, err
 	}
 	if a.l2ttl == nil {
@@ -173,9 +154,6 @@ func (a *Adapter) readFailed(ctx context.Context, key string, err error) ([]byte
 // outage is answered from L1 when L1 has it).
 func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if err := a.begin(ctx); err != nil {
-		return nil, err
-	}
-	if err := adapter.CheckKeys(keys); err != nil {
 		return nil, err
 	}
 	out := map[string][]byte{}

@@ -85,7 +85,7 @@ func TestCoherentOverClusterAndSentinel(t *testing.T) {
 				return k + "@v2"
 			})
 
-			if err := writer.Clear(ctx); err != nil {
+			if err := writer.Clear(ctx, ""); err != nil {
 				t.Fatal(err)
 			}
 			check("clear", func(string) string { return "" })

@@ -18,12 +18,6 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if err := a.begin(ctx); err != nil {
 		return err
 	}
-	if err := adapter.CheckKey(key); err != nil {
-		return err
-	}
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return err
-	}
 	keys := []string{key}
 	var t ticket
 	a.beginWrite(&t, keys...)
@@ -43,14 +37,8 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 	if err := a.begin(ctx); err != nil {
 		return err
 	}
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return err
-	}
 	keys := make([]string, 0, len(items))
 	for k := range items {
-		if err := adapter.CheckKey(k); err != nil {
-			return err
-		}
 		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
@@ -85,9 +73,6 @@ func (a *Adapter) Remove(ctx context.Context, keys ...string) (bool, error) {
 	if err := a.begin(ctx); err != nil {
 		return false, err
 	}
-	if err := adapter.CheckKeys(keys); err != nil {
-		return false, err
-	}
 	if len(keys) == 0 {
 		return true, nil
 	}
@@ -110,12 +95,6 @@ func (a *Adapter) Remove(ctx context.Context, keys ...string) (bool, error) {
 // in L2 drops the key from L1.
 func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) ([]byte, error) {
 	if err := a.begin(ctx); err != nil {
-		return nil, err
-	}
-	if err := adapter.CheckKey(key); err != nil {
-		return nil, err
-	}
-	if err := adapter.CheckTTL(ttl); err != nil {
 		return nil, err
 	}
 	keys := []string{key}
@@ -145,22 +124,25 @@ func (a *Adapter) Ping(ctx context.Context) error {
 	return err
 }
 
-// Clear removes every key of L2's namespace (L2 must implement adapter.Clearer;
-// otherwise the error wraps errors.ErrUnsupported), then empties L1, and publishes a
-// reserved key that makes every other layered adapter on the same channel empty its
-// L1 too. L1 is emptied even if L2 fails part way.
-func (a *Adapter) Clear(ctx context.Context) error {
+// Clear removes every key of L2 that starts with prefix ("" for all of L2's
+// namespace; L2 must implement adapter.Clearer, otherwise the error wraps
+// errors.ErrUnsupported), then drops those keys from L1, and publishes a message
+// that makes every other layered adapter on the same channel drop them from its L1
+// too. L1 is cleared even if L2 fails part way; the message is then re-published in
+// the background, as a clear of the whole L1 (see clearMessage).
+func (a *Adapter) Clear(ctx context.Context, prefix string) error {
 	if err := a.begin(ctx); err != nil {
 		return err
 	}
 	if a.l2c == nil {
 		return fmt.Errorf("strata/layered: Clear: L2 (%T) does not implement adapter.Clearer: %w", a.l2, errors.ErrUnsupported)
 	}
-	err := a.l2c.Clear(ctx)
-	a.flushL1(true, nil, nil)
+	err := a.l2c.Clear(ctx, prefix)
+	a.clearL1(prefix)
+	msg := clearMessage(prefix)
 	if err != nil {
-		a.writeFailed(ctx, err, clearAllKey)
+		a.writeFailed(ctx, err, msg...)
 		return err
 	}
-	return a.publish(ctx, clearAllKey)
+	return a.publish(ctx, msg...)
 }

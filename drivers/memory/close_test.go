@@ -37,6 +37,7 @@ func TestCloseUnderTraffic(t *testing.T) {
 	var calls atomic.Int64
 	var unexpected atomic.Value // the first error other than ErrClosed
 	var wg sync.WaitGroup
+	started := make(chan struct{}) // closed by the call that makes 4 per caller
 	for g := range callers {
 		wg.Go(func() {
 			k := fmt.Sprint("k", g%32)
@@ -53,13 +54,17 @@ func TestCloseUnderTraffic(t *testing.T) {
 				if err := a.Set(bg, k, v, time.Minute); err != nil && !errors.Is(err, adapter.ErrClosed) {
 					unexpected.CompareAndSwap(nil, err)
 				}
-				calls.Add(1)
+				if calls.Add(1) == 4*callers {
+					close(started)
+				}
 			}
 		})
 	}
-	// Let every caller get going before closing.
-	for deadline := time.Now().Add(hardCap); calls.Load() < 4*callers && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
+	// Let the callers get going before closing.
+	select {
+	case <-started:
+	case <-time.After(hardCap):
+		t.Fatalf("the callers made only %d calls in %v", calls.Load(), hardCap)
 	}
 
 	closed := make(chan time.Duration, 1)

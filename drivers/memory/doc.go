@@ -36,6 +36,9 @@
 //   - [ErrTooLarge]: Set or SetMany of an entry that alone exceeds MaxCost (key,
 //     value and [EntryOverhead]); it is refused, never silently dropped, and the
 //     error names the key.
+//   - Keys are stored as given, 1 to adapter.MaxKeyLen bytes (strata.Cache checks
+//     them). Called directly with another key, Set and SetMany fail with an error
+//     wrapping adapter.ErrInvalidKey (an entry cannot hold it) and reads miss.
 //   - After Close, every call returns an error wrapping adapter.ErrClosed.
 //   - New and the URL parser reject out-of-range Options (such as a MaxCost below
 //     [MinMaxCost]) with an error saying which.

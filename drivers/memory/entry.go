@@ -21,19 +21,15 @@ func (st *state) now() int64 { return int64(time.Since(st.epoch)) }
 // enter registers a call with the close gate; nil means the adapter is closed.
 func (a *Adapter) enter() *slot { return a.gate.enter() }
 
-// begin starts a call on key: it checks ctx, registers the call with the close
-// gate and checks key. On success the caller must leave(s).
-func (a *Adapter) begin(ctx context.Context, key string) (*slot, error) {
+// begin starts a call: it checks ctx and registers the call with the close gate.
+// On success the caller must leave(s).
+func (a *Adapter) begin(ctx context.Context) (*slot, error) {
 	if ctx.Err() != nil {
 		return nil, adapter.CheckContext(ctx)
 	}
 	s := a.enter()
 	if s == nil {
 		return nil, errClosed
-	}
-	if err := adapter.CheckKey(key); err != nil {
-		a.leave(s)
-		return nil, err
 	}
 	return s, nil
 }
@@ -87,16 +83,29 @@ func (a *Adapter) expiryAt(now int64, ttl time.Duration) int64 {
 	return satAdd(now, int64(ceilMS(ttl)))
 }
 
+// maxKeyLen is the longest key an entry can hold: its header holds the key's length
+// minus one in 2 bytes. Keys of 1 to maxKeyLen bytes can be stored; a read of any
+// other key misses (entry.is never matches it) and a write fails (newEntry).
+const maxKeyLen = 1 << 16
+
+// Every key a strata.Cache passes must fit (a compile error otherwise).
+var _ [maxKeyLen - adapter.MaxKeyLen]struct{}
+
 // newEntry copies key and value into a new entry, or returns an error wrapping
-// ErrTooLarge if it could never fit in MaxCost.
+// ErrTooLarge if it could never fit in MaxCost, or adapter.ErrInvalidKey for a key
+// the header cannot describe (which a strata.Cache never passes).
 func (a *Adapter) newEntry(key string, value []byte) (entry, error) {
+	if len(key) == 0 || len(key) > maxKeyLen {
+		return entry{}, &adapter.KeyError{Key: key, Err: fmt.Errorf(
+			"%w: strata/memory stores keys of 1 to %d bytes, not %d", adapter.ErrInvalidKey, maxKeyLen, len(key))}
+	}
 	n := headerLen + len(key) + len(value)
 	if int64(n)+EntryOverhead > a.opts.MaxCost {
 		return entry{}, a.tooLarge(key, len(value), int64(n)+EntryOverhead)
 	}
 	// slices.Grow allocates a whole size class, so cap(buf) is the memory used.
 	buf := slices.Grow([]byte(nil), n)
-	buf = binary.LittleEndian.AppendUint16(buf, uint16(len(key)-1)) // CheckKey: 1 <= len(key) <= 65536
+	buf = binary.LittleEndian.AppendUint16(buf, uint16(len(key)-1)) // 1 <= len(key) <= maxKeyLen
 	buf = binary.LittleEndian.AppendUint64(buf, 0)                  // expiry: see setExpiry
 	buf = append(append(buf, key...), value...)
 	e := entry{buf: buf}

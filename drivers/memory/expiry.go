@@ -10,8 +10,8 @@ import (
 // Expired entries are removed by the adapter's sweeper, not by ristretto.
 //
 // ristretto can expire entries itself, but then every Get of an entry with a TTL
-// reads the wall and monotonic clocks (time.Now), which was measured to make a hit
-// 2.5 times slower (95ns instead of 38ns) on the machines Strata is benchmarked on.
+// reads the wall and monotonic clocks (time.Now), which makes a hit much slower
+// (docs/memory.md has the figures).
 // The adapter stores every entry in ristretto without a TTL, checks the entry's own
 // expiry on its cheaper monotonic clock (see now), and removes expired entries in a
 // background sweep, once a second, through an index of the entries that expire.

@@ -15,7 +15,7 @@ var _ fastpath.Memoizer = (*Adapter)(nil)
 // when the cache has room for it without evicting anything; it is dropped with the
 // entry's bytes, by the next write of the key.
 func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(value []byte) (any, error)) (any, error) {
-	s, err := a.begin(ctx, key)
+	s, err := a.begin(ctx)
 	if err != nil {
 		return nil, err
 	}

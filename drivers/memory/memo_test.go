@@ -2,6 +2,7 @@ package memory_test
 
 import (
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stratacache/strata"
@@ -17,6 +18,12 @@ type memoRecord struct {
 // once, reused by later hits, dropped by the next write; and never kept when the
 // cache has no room for it.
 func TestMemoIsChargedReusedAndDropped(t *testing.T) {
+	// In a synctest bubble, synctest.Wait lets ristretto's goroutine apply what it
+	// applies asynchronously.
+	synctest.Test(t, testMemoIsChargedReusedAndDropped)
+}
+
+func testMemoIsChargedReusedAndDropped(t *testing.T) {
 	a := open(t, nil)
 	c := strata.New[memoRecord](a, nil)
 	want := memoRecord{Name: "n", Tags: []string{"a", "b"}}
@@ -49,10 +56,9 @@ func TestMemoIsChargedReusedAndDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	// ristretto applies the cost of a shrinking update asynchronously.
-	for deadline := time.Now().Add(2 * time.Second); a.Stats().Cost != bare; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("Stats.Cost %d after a write, want %d: the kept value outlived its bytes", a.Stats().Cost, bare)
-		}
+	synctest.Wait()
+	if c := a.Stats().Cost; c != bare {
+		t.Fatalf("Stats.Cost %d after a write, want %d: the kept value outlived its bytes", c, bare)
 	}
 
 	// A cache with no room for the decoded value still answers, without keeping it.

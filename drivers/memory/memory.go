@@ -59,9 +59,9 @@ type stripe struct {
 // entry is what the adapter stores in ristretto. Entries are never modified once
 // stored (UpdateTimeout and a new memo store a new entry), so readers need no lock.
 //
-// It is kept to four words on purpose: ristretto v2's Get was measured about 60ns
-// slower with a five-word value type (40 bytes) than with four or fewer, which is
-// why the key's length and the expiry live in buf rather than in fields.
+// It is kept to four words on purpose: ristretto v2's Get is markedly slower with
+// a five-word value type (docs/memory.md has the figures), which is why the key's
+// length and the expiry live in buf rather than in fields.
 type entry struct {
 	// buf is one allocation, owned by the cache: a header holding the key's length
 	// minus one (2 bytes, little-endian; keys are 1 to 65536 bytes) and the expiry
@@ -112,7 +112,7 @@ func (e *entry) expired(now int64) bool {
 }
 
 // expiredNow is expired(st.now()), reading the clock only when e has an expiry:
-// a clock read is a fifth of a hit's time on some VMs (kvm-clock: ~30 ns).
+// on some VMs a clock read is a sizeable part of a hit's time (docs/memory.md).
 func (e *entry) expiredNow(st *state) bool {
 	x := e.expiry()
 	return x != 0 && st.now() >= x
@@ -120,8 +120,8 @@ func (e *entry) expiredNow(st *state) bool {
 
 // value returns a copy of e's value (non-nil, even when empty).
 func (e *entry) value() []byte {
-	// make+copy compiles to one allocation without zeroing, which was measured
-	// faster than bytes.Clone (an append through growslice).
+	// make+copy compiles to one allocation without zeroing, unlike bytes.Clone
+	// (an append through growslice).
 	src := e.buf[e.valueAt():]
 	v := make([]byte, len(src))
 	copy(v, src)
@@ -170,7 +170,7 @@ func New(opts *Options) (*Adapter, error) {
 		// leaves the expiry index too.
 		OnExit: index.forget,
 		// One 64-bit hash, and no conflict hash: ristretto's default computes two
-		// (about 10ns a Get), but every read checks the key stored in the entry
+		// (a second hash on every Get), but every read checks the key stored in the entry
 		// anyway (entry.is), so two keys sharing a hash only evict each other.
 		KeyToHash: func(key string) (uint64, uint64) { return hashKey(key), 0 },
 	})
@@ -230,16 +230,9 @@ func (a *Adapter) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Clear removes every entry. Writes of other goroutines wait until it is done.
-func (a *Adapter) Clear(ctx context.Context) error {
-	if err := adapter.CheckContext(ctx); err != nil {
-		return err
-	}
-	s := a.enter()
-	if s == nil {
-		return errClosed
-	}
-	defer a.leave(s)
+// clearAll removes every entry (Clear with no prefix). Writes of other goroutines
+// wait until it is done. The caller has entered the gate.
+func (a *Adapter) clearAll() {
 	// ristretto's Clear must not run alongside writes (an in-place update could
 	// leave an item in the store that its policy no longer accounts for), so hold
 	// every write lock. Gets may go on.
@@ -252,7 +245,6 @@ func (a *Adapter) Clear(ctx context.Context) error {
 	for i := range a.stripes {
 		a.stripes[i].Unlock()
 	}
-	return nil
 }
 
 // Close makes every later call return an error wrapping adapter.ErrClosed, and

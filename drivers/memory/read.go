@@ -19,10 +19,6 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 	if s == nil {
 		return nil, errClosed
 	}
-	if err := adapter.CheckKey(key); err != nil {
-		a.leave(s)
-		return nil, err
-	}
 	e, ok := a.rc.Get(key)
 	if !ok {
 		e, ok = a.missed(key)
@@ -46,10 +42,6 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 	if s == nil {
 		return errClosed
 	}
-	if err := adapter.CheckKey(key); err != nil {
-		a.leave(s)
-		return err
-	}
 	e, ok := a.rc.Get(key)
 	if !ok {
 		e, ok = a.missed(key)
@@ -71,10 +63,6 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Dura
 	if s == nil {
 		return nil, 0, errClosed
 	}
-	if err := adapter.CheckKey(key); err != nil {
-		a.leave(s)
-		return nil, 0, err
-	}
 	e, ok := a.rc.Get(key)
 	if !ok {
 		e, ok = a.missed(key)
@@ -95,7 +83,7 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) ([]byte, time.Dura
 }
 
 // GetMany returns copies of the values of the keys that are present; misses are
-// omitted. An invalid key fails the whole call.
+// omitted.
 func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
 	if err := adapter.CheckContext(ctx); err != nil {
 		return nil, err
@@ -105,9 +93,6 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 		return nil, errClosed
 	}
 	defer a.leave(s)
-	if err := adapter.CheckKeys(keys); err != nil {
-		return nil, err
-	}
 	now := a.now()
 	out := make(map[string][]byte, len(keys))
 	for _, k := range keys {

@@ -18,9 +18,6 @@ func (a *Adapter) Remove(ctx context.Context, keys ...string) (allExisted bool, 
 		return false, errClosed
 	}
 	defer a.leave(s)
-	if err := adapter.CheckKeys(keys); err != nil {
-		return false, err
-	}
 	var seen map[string]struct{}
 	if len(keys) > 16 {
 		seen = make(map[string]struct{}, len(keys))

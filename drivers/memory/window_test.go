@@ -117,7 +117,7 @@ func testWindowedKeyBehavesLikeAnyOther(t *testing.T) {
 		t.Fatalf("UpdateTimeout within Grace = %q, %v", got, err)
 	}
 
-	if err := a.Clear(ctx); err != nil {
+	if err := a.Clear(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	if st := a.Stats(); st.Cost != 0 || a.win.n.Load() != 0 {

@@ -139,14 +139,11 @@ func (a *Adapter) present(key string) bool {
 // ristretto's admission policy declined the entry or evicted it (see the package
 // documentation). An entry larger than MaxCost is an error wrapping ErrTooLarge.
 func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	s, err := a.begin(ctx, key)
+	s, err := a.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer a.leave(s)
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return err
-	}
 	e, err := a.newEntry(key, value)
 	if err != nil {
 		return err
@@ -157,8 +154,9 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	return a.write(ctx, key, e, nil)
 }
 
-// SetMany stores copies of all items for ttl, as Set does. Every key and size is
-// checked before anything is stored, so an invalid item leaves the cache unchanged.
+// SetMany stores copies of all items for ttl, as Set does. Every entry is built
+// before anything is stored, so an item too large to store leaves the cache
+// unchanged.
 func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
 	if err := adapter.CheckContext(ctx); err != nil {
 		return err
@@ -168,18 +166,12 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 		return errClosed
 	}
 	defer a.leave(s)
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return err
-	}
 	type item struct {
 		key string
 		e   entry
 	}
 	batch := make([]item, 0, len(items))
 	for k, v := range items {
-		if err := adapter.CheckKey(k); err != nil {
-			return err
-		}
 		e, err := a.newEntry(k, v)
 		if err != nil {
 			return err
@@ -235,14 +227,11 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 // that expired less than Grace ago is revived; past that, or never set, the error
 // wraps adapter.ErrNotFound.
 func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) ([]byte, error) {
-	s, err := a.begin(ctx, key)
+	s, err := a.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer a.leave(s)
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return nil, err
-	}
 	mu := a.lock(key)
 	defer mu.Unlock()
 	e, ok := a.rc.Get(key)

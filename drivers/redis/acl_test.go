@@ -119,7 +119,7 @@ func TestACLUserWithinItsKeyPattern(t *testing.T) {
 	if err := a.Publish(ctx, "k2"); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
-	if err := a.Clear(ctx); err != nil {
+	if err := a.Clear(ctx, ""); err != nil {
 		t.Fatalf("Clear: %v", err)
 	}
 	if got, err := c.GetMany(ctx, "k2", "k3"); err != nil || len(got) != 0 {
@@ -245,7 +245,7 @@ func TestACLNoPermOutsideThePattern(t *testing.T) {
 				"Remove(many)":  func() error { _, err := c.Remove(ctx, "k", "j"); return err },
 				"UpdateTimeout": func() error { _, err := c.UpdateTimeout(ctx, "k", time.Minute); return err },
 				"GetWithTTL":    func() error { _, _, err := a.GetWithTTL(ctx, "k"); return err },
-				"Clear":         func() error { return a.Clear(ctx) },
+				"Clear":         func() error { return a.Clear(ctx, "") },
 			} {
 				err := call()
 				switch {

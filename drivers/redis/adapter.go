@@ -20,9 +20,11 @@ import (
 // Options configures an Adapter. The zero value (or a nil *Options) is valid: no
 // prefix, no grace, Clear refused.
 type Options struct {
-	// Prefix is prepended to every key the adapter stores, after the key is checked,
-	// e.g. "app:". It is the namespace Clear removes, and ends the default
-	// invalidation channel's name. It does not count against adapter.MaxKeyLen. On a
+	// Prefix is prepended to every key the adapter stores,
+	// e.g. "app:". It is the namespace Clear works in, and follows DefaultChannelPrefix
+	// in the default invalidation channel's name. A strata.Cache's Options.Prefix
+	// comes after it: the key stored is Prefix + the cache's prefix + the key. It
+	// does not count against adapter.MaxKeyLen. On a
 	// Cluster, a prefix with a hashtag such as "{app}:" puts every key on one slot
 	// (so batches are single commands, but one node holds everything).
 	Prefix string
@@ -34,13 +36,15 @@ type Options struct {
 	// values exactly as given, with native Redis TTLs.
 	Grace time.Duration
 
-	// AllowClearWithoutPrefix lets Clear run with an empty Prefix, removing every
-	// key of the database (still by SCAN and UNLINK, never FLUSHDB). Without it,
-	// Clear on an adapter without a prefix returns ErrClearWithoutPrefix.
+	// AllowClearWithoutPrefix lets Clear(ctx, "") run with an empty Prefix, removing
+	// every key of the database (still by SCAN and UNLINK, never FLUSHDB). Without
+	// it, Clear(ctx, "") on an adapter without a prefix returns
+	// ErrClearWithoutPrefix; a Clear with a non-empty prefix argument always runs.
 	AllowClearWithoutPrefix bool
 
-	// InvalidationChannel is the pub/sub channel Publish and Subscribe use;
-	// "" means "strata:invalidate:" + Prefix.
+	// InvalidationChannel is the pub/sub channel Publish and Subscribe use; ""
+	// means DefaultChannelPrefix + Prefix, followed, for an adapter opened from a
+	// URL by strata.Open, by the cache's Options.Prefix (see OpenConfig).
 	InvalidationChannel string
 
 	// AutoPipeline sends single-key commands (GET, SET, GETEX, one-key UNLINK)
@@ -62,12 +66,12 @@ type Options struct {
 }
 
 // DefaultChannelPrefix starts the default invalidation channel name, which is
-// followed by Options.Prefix.
+// followed by Options.Prefix (and, when opened by strata.Open, the cache's prefix).
 const DefaultChannelPrefix = "strata:invalidate:"
 
-// ErrClearWithoutPrefix is returned by Clear on an adapter without a Prefix unless
-// Options.AllowClearWithoutPrefix is set: without a namespace, Clear would remove
-// every key of the database, including other applications' keys.
+// ErrClearWithoutPrefix is returned by Clear(ctx, "") on an adapter without a Prefix
+// unless Options.AllowClearWithoutPrefix is set: without a namespace, Clear would
+// remove every key of the database, including other applications' keys.
 var ErrClearWithoutPrefix = errors.New("strata/redis: Clear refused: the adapter has no prefix, so it would " +
 	"remove every key in the database; set Options.Prefix (URL prefix=) or, to really clear everything, " +
 	"Options.AllowClearWithoutPrefix (URL allow_clear_without_prefix=true)")
@@ -218,26 +222,19 @@ func (a *Adapter) Close() error {
 	return err
 }
 
-// full checks key and returns it with the prefix. As everywhere in Strata, the key
-// is checked as given: the prefix does not count against adapter.MaxKeyLen (Redis
-// itself takes keys up to 512MB).
-func (a *Adapter) full(key string) (string, error) {
-	if err := adapter.CheckKey(key); err != nil {
-		return "", err
-	}
+// full returns key with the prefix. The prefix does not count against
+// adapter.MaxKeyLen (Redis itself takes keys up to 512MB).
+func (a *Adapter) full(key string) string {
 	if a.prefix == "" {
-		return key, nil
+		return key
 	}
-	return a.prefix + key, nil
+	return a.prefix + key
 }
 
-// fullKeys checks keys and returns them prefixed.
-func (a *Adapter) fullKeys(keys []string) ([]string, error) {
-	if err := adapter.CheckKeys(keys); err != nil {
-		return nil, err
-	}
+// fullKeys returns keys prefixed.
+func (a *Adapter) fullKeys(keys []string) []string {
 	if a.prefix == "" {
-		return keys, nil
+		return keys
 	}
 	// One allocation for all the prefixed keys: they are substrings of one string.
 	n := 0
@@ -256,19 +253,16 @@ func (a *Adapter) fullKeys(keys []string) ([]string, error) {
 		end := len(a.prefix) + len(k)
 		out[i], all = all[:end], all[end:]
 	}
-	return out, nil
+	return out
 }
 
-// begin runs the checks every single-key call starts with.
+// begin runs the checks every single-key call starts with (Close, then ctx) and
+// returns key with the prefix.
 func (a *Adapter) begin(ctx context.Context, key string) (string, error) {
 	if a.closed.Load() {
 		return "", adapter.ErrClosed
 	}
-	full, err := a.full(key)
-	if err != nil {
-		return "", err
-	}
-	return full, adapter.CheckContext(ctx)
+	return a.full(key), adapter.CheckContext(ctx)
 }
 
 // fail turns a go-redis error on key into Strata's: redis.Nil becomes NotFound,
@@ -361,9 +355,6 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 // carries its logical expiry. A value larger than the server accepts fails with
 // an error wrapping ErrTooLarge that names the key (see the package doc).
 func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return err
-	}
 	full, err := a.begin(ctx, key)
 	if err != nil {
 		return err
@@ -407,14 +398,10 @@ func (a *Adapter) Remove(ctx context.Context, keys ...string) (_ bool, err error
 	if a.closed.Load() {
 		return false, adapter.ErrClosed
 	}
-	full, err := a.fullKeys(keys)
-	if err != nil {
-		return false, err
-	}
 	if err := adapter.CheckContext(ctx); err != nil {
 		return false, err
 	}
-	full = dedupe(full)
+	full := dedupe(a.fullKeys(keys))
 	if len(full) == 0 {
 		return true, nil
 	}
@@ -460,9 +447,6 @@ func dedupe(keys []string) []string {
 // grace, a Lua script with grace (which also revives a key that expired less than
 // grace ago).
 func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) (_ []byte, err error) {
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return nil, err
-	}
 	full, err := a.begin(ctx, key)
 	if err != nil {
 		return nil, err

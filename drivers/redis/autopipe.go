@@ -22,8 +22,8 @@ import (
 // call that finds no other call in flight goes straight to the client, so serial
 // latency is exactly go-redis's.
 //
-// Why not go-redis's own autopipeliner (Client.AsyncAutoPipeline)? It was
-// measured as fast, but a command whose caller gave up (ctx done) while it was
+// Why not go-redis's own autopipeliner (Client.AsyncAutoPipeline)? It is as
+// fast (docs/redis.md), but a command whose caller gave up (ctx done) while it was
 // still queued behind a stuck batch is written to Redis later anyway, after the
 // server recovers: a Set that returned DeadlineExceeded could then overwrite a
 // newer value written after it. Here a queued command whose ctx is done is never

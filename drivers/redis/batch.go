@@ -120,13 +120,10 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (_ map[string][]by
 	if a.closed.Load() {
 		return nil, adapter.ErrClosed
 	}
-	full, err := a.fullKeys(keys)
-	if err != nil {
-		return nil, err
-	}
 	if err := adapter.CheckContext(ctx); err != nil {
 		return nil, err
 	}
+	full := a.fullKeys(keys)
 	r := &batchRead{a: a, keys: keys, out: make(map[string][]byte, len(keys))}
 	if len(keys) == 0 {
 		return r.out, nil

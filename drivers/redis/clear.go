@@ -12,21 +12,25 @@ import (
 // scanCount is the COUNT hint of Clear's SCAN: keys examined per round trip.
 const scanCount = 1000
 
-// Clear removes every key under the adapter's prefix: SCAN MATCH <prefix>* and
-// UNLINK, page by page, on every master of a Cluster (or shard of a Ring). It never
-// uses FLUSHDB or FLUSHALL. Without a prefix it returns ErrClearWithoutPrefix unless
-// Options.AllowClearWithoutPrefix is set. Keys written while Clear runs may survive.
-func (a *Adapter) Clear(ctx context.Context) error {
+// Clear removes every key that starts with the adapter's prefix followed by prefix
+// (the namespace of a strata.Cache; "" for every key of the adapter): SCAN MATCH
+// <Options.Prefix+prefix>* and UNLINK, page by page, on every master of a Cluster (or
+// shard of a Ring). Glob characters in either prefix are matched literally. It never
+// uses FLUSHDB or FLUSHALL. When Options.Prefix and prefix are both empty it returns
+// ErrClearWithoutPrefix unless Options.AllowClearWithoutPrefix is set. Keys written
+// while Clear runs may survive.
+func (a *Adapter) Clear(ctx context.Context, prefix string) error {
 	if a.closed.Load() {
 		return adapter.ErrClosed
 	}
 	if err := adapter.CheckContext(ctx); err != nil {
 		return err
 	}
-	if a.prefix == "" && !a.clearAll {
+	ns := a.prefix + prefix
+	if ns == "" && !a.clearAll {
 		return ErrClearWithoutPrefix
 	}
-	pattern := escapeGlob(a.prefix) + "*"
+	pattern := escapeGlob(ns) + "*"
 	var err error
 	switch a.topo {
 	case cluster:

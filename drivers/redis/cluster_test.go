@@ -109,7 +109,7 @@ func TestClusterOperationsAcrossSlots(t *testing.T) {
 			if all, err := a.Remove(ctx, slices.Concat(keys[:100], keys[150:151])...); err != nil || all {
 				t.Fatalf("Remove(removed + 1 live) = %v, %v", all, err)
 			}
-			if err := a.Clear(ctx); err != nil {
+			if err := a.Clear(ctx, ""); err != nil {
 				t.Fatal(err)
 			}
 			if got, err := a.GetMany(ctx, keys); err != nil || len(got) != 0 {
@@ -199,7 +199,7 @@ func TestOpenClusterAndSentinelURLs(t *testing.T) {
 			if all, err := c.Remove(ctx, "a", "d"); err != nil || all {
 				t.Fatalf("Remove = %v, %v", all, err)
 			}
-			if err := a.Clear(ctx); err != nil {
+			if err := a.Clear(ctx, ""); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := c.Get(ctx, "b"); !errors.Is(err, adapter.ErrNotFound) {

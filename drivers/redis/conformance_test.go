@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL
-	. "github.com/onsi/gomega"    //nolint:revive // Gomega's DSL
-
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/conformance"
 	"github.com/stratacache/strata/drivers/redis/redistest"
@@ -42,18 +39,18 @@ func harnessWith(t *testing.T, rawURL string, opts Options) conformance.Harness 
 }
 
 // TestConformance runs the conformance suite against every topology in one Ginkgo
-// run (Ginkgo allows one RunSpecs per test binary).
+// suite.
 func TestConformance(t *testing.T) {
-	conformance.DescribeAdapter("redis standalone", harness(t, serverURL(t), 0))
-	conformance.DescribeAdapter("redis standalone with grace", harness(t, serverURL(t), conformanceGrace))
-	conformance.DescribeAdapter("redis cluster", harness(t, sharedCluster(t).URL(), 0))
-	conformance.DescribeAdapter("redis cluster with grace", harness(t, sharedCluster(t).URL(), conformanceGrace))
-	conformance.DescribeAdapter("redis sentinel", harness(t, sharedSentinel(t).URL(), 0))
-	conformance.DescribeAdapter("redis standalone autopipeline", harnessWith(t, serverURL(t), Options{AutoPipeline: true}))
-	conformance.DescribeAdapter("redis standalone autopipeline with grace",
-		harnessWith(t, serverURL(t), Options{AutoPipeline: true, Grace: conformanceGrace}))
-	conformance.DescribeAdapter("redis cluster autopipeline", harnessWith(t, sharedCluster(t).URL(), Options{AutoPipeline: true}))
-	conformance.DescribeAdapter("redis sentinel autopipeline", harnessWith(t, sharedSentinel(t).URL(), Options{AutoPipeline: true}))
-	RegisterFailHandler(Fail)
-	RunSpecs(t, "redis conformance")
+	conformance.Run(t, "redis conformance",
+		conformance.Named{Name: "redis standalone", Harness: harness(t, serverURL(t), 0)},
+		conformance.Named{Name: "redis standalone with grace", Harness: harness(t, serverURL(t), conformanceGrace)},
+		conformance.Named{Name: "redis cluster", Harness: harness(t, sharedCluster(t).URL(), 0)},
+		conformance.Named{Name: "redis cluster with grace", Harness: harness(t, sharedCluster(t).URL(), conformanceGrace)},
+		conformance.Named{Name: "redis sentinel", Harness: harness(t, sharedSentinel(t).URL(), 0)},
+		conformance.Named{Name: "redis standalone autopipeline", Harness: harnessWith(t, serverURL(t), Options{AutoPipeline: true})},
+		conformance.Named{Name: "redis standalone autopipeline with grace",
+			Harness: harnessWith(t, serverURL(t), Options{AutoPipeline: true, Grace: conformanceGrace})},
+		conformance.Named{Name: "redis cluster autopipeline", Harness: harnessWith(t, sharedCluster(t).URL(), Options{AutoPipeline: true})},
+		conformance.Named{Name: "redis sentinel autopipeline", Harness: harnessWith(t, sharedSentinel(t).URL(), Options{AutoPipeline: true})},
+	)
 }

@@ -83,8 +83,8 @@
 //
 //   - [ErrTooLarge]: a value longer than the server's proto-max-bulk-len (see
 //     Guarantees); the error names the key.
-//   - [ErrClearWithoutPrefix]: Clear on an adapter without a prefix, unless
-//     Options.AllowClearWithoutPrefix is set.
+//   - [ErrClearWithoutPrefix]: Clear of everything (an empty prefix argument) on an
+//     adapter without a prefix, unless Options.AllowClearWithoutPrefix is set.
 //   - adapter.ErrCodec: with Grace > 0, a stored value without the grace header
 //     (written by another program, or by an adapter without grace); it names the key.
 //
@@ -98,8 +98,8 @@
 // adapter.NoExpiration); Remove is one UNLINK of the distinct keys, whose count says
 // whether all existed; UpdateTimeout is GETEX PX or GETEX PERSIST; GetWithTTL
 // pipelines GET and PTTL; GetMany is MGET; SetMany is a pipeline of SET PX (not a
-// transaction). Clear is SCAN MATCH prefix* with UNLINK, page by page, never FLUSHDB
-// or FLUSHALL. With Options.AutoPipeline, single-key calls that overlap with other
+// transaction). Clear(ctx, p) is SCAN MATCH <Options.Prefix+p>* (glob characters
+// escaped) with UNLINK, page by page, never FLUSHDB or FLUSHALL. With Options.AutoPipeline, single-key calls that overlap with other
 // calls share pipelines; a call with no other call in flight is sent directly.
 //
 // TTLs. TTLs travel in whole milliseconds (sub-millisecond TTLs round up to 1ms) and
@@ -138,14 +138,33 @@
 // setting. The header's layout is in docs/redis.md.
 //
 // Invalidation. The adapter is an adapter.Invalidator for layered caches: Publish
-// sends the changed keys on a pub/sub channel ([DefaultChannelPrefix] + Prefix unless
-// Options.InvalidationChannel says otherwise; a Redis 7 ACL user needs that channel)
+// sends the changed keys on a pub/sub channel (see Namespaces; a Redis 7 ACL user
+// needs that channel)
 // and Subscribe delivers other processes' messages, skipping its own Adapter's
 // ([Adapter.SubscribeAll] delivers every message with the publisher's
 // [Adapter.InstanceID]). Messages published while the subscription is down are
 // lost, so onReset is called when the connection fails and again when it is back,
 // and subscribers drop everything they hold. An idle subscription PINGs every 30s to
 // notice silent network failures. Writes by programs that do not Publish go unseen.
+//
+// # Namespaces
+//
+// Two prefixes compose: the adapter's (URL prefix=, Options.Prefix), which belongs to
+// the deployment, and the strata.Cache's (strata.Options.Prefix), which the Cache
+// adds to its keys before the adapter sees them. For a cache opened with
+// strata.Open(ctx, "redis://cache:6379/0?prefix=app:", &strata.Options[V]{Prefix: "shop:"}):
+//
+//	key stored          app:shop:<key>                     (URL prefix + Options.Prefix + key)
+//	Cache.Clear         removes app:shop:*                 (URL prefix + Options.Prefix)
+//	invalidation        strata:invalidate:app:shop:        ([DefaultChannelPrefix] + URL prefix + Options.Prefix)
+//
+// So two applications with different cache prefixes on one server neither clear nor
+// invalidate each other's keys, while every process of one application (same URL,
+// same cache prefix) shares its channel. strata.Open hands the cache's prefix to the
+// driver through the context (registry.NamespaceFrom); invalidation_channel= (or
+// Options.InvalidationChannel) still names the channel outright. An adapter made
+// with [New] knows no cache prefix: its default channel is [DefaultChannelPrefix] +
+// Options.Prefix.
 //
 // # Cluster
 //

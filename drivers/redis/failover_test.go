@@ -326,7 +326,7 @@ func TestClusterMasterFailover(t *testing.T) {
 	if err := a.Ping(ctx); err != nil {
 		t.Errorf("Ping (every master) after failover: %v", err)
 	}
-	if err := a.Clear(ctx); err != nil {
+	if err := a.Clear(ctx, ""); err != nil {
 		t.Errorf("Clear (every master) after failover: %v", err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // The invalidation message, published on the adapter's channel (Options.InvalidationChannel,
-// by default "strata:invalidate:" + Prefix):
+// by default "strata:invalidate:" + Prefix, + the cache's prefix when opened by strata.Open):
 //
 //	byte 0       invalidationVersion (1)
 //	bytes 1..16  the publishing Adapter's instance id (random, see InstanceID)
@@ -89,9 +89,6 @@ func decodeInvalidation(s string) (id [idLen]byte, keys []string, err error) {
 func (a *Adapter) Publish(ctx context.Context, keys ...string) error {
 	if a.closed.Load() {
 		return adapter.ErrClosed
-	}
-	if err := adapter.CheckKeys(keys); err != nil {
-		return err
 	}
 	if err := adapter.CheckContext(ctx); err != nil {
 		return err

@@ -248,7 +248,7 @@ func TestMutualTLSCluster(t *testing.T) {
 	if got, err := a.GetMany(ctx, keys); err != nil || len(got) != len(keys) {
 		t.Fatalf("GetMany over mTLS across slots = %d keys, %v", len(got), err)
 	}
-	if err := a.Clear(ctx); err != nil {
+	if err := a.Clear(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 }

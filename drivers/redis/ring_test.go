@@ -48,7 +48,7 @@ func TestRingSplitsBatchesPerKey(t *testing.T) {
 	if all, err := a.Remove(ctx, keys[15:25]...); err != nil || all {
 		t.Fatalf("Remove (half gone) = %v, %v", all, err)
 	}
-	if err := a.Clear(ctx); err != nil {
+	if err := a.Clear(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Get(ctx, keys[30]); !errors.Is(err, adapter.ErrNotFound) {

@@ -28,22 +28,16 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 	if a.closed.Load() {
 		return adapter.ErrClosed
 	}
-	if err := adapter.CheckTTL(ttl); err != nil {
-		return err
-	}
 	keys := make([]string, 0, len(items))
 	vals := make([][]byte, 0, len(items))
 	for k, v := range items {
 		keys = append(keys, k)
 		vals = append(vals, v)
 	}
-	full, err := a.fullKeys(keys)
-	if err != nil {
-		return err
-	}
 	if err := adapter.CheckContext(ctx); err != nil {
 		return err
 	}
+	full := a.fullKeys(keys)
 	if len(full) == 0 {
 		return nil
 	}

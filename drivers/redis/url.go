@@ -121,7 +121,9 @@ func Open(ctx context.Context, rawURL string) (*Adapter, error) {
 
 // OpenConfig creates cfg's client, checks the connection within cfg.OpenTimeout
 // (bounded also by ctx) unless cfg.Lazy, and returns an adapter that owns the
-// client.
+// client. Unless cfg.Options.InvalidationChannel is set, the invalidation channel is
+// DefaultChannelPrefix + cfg.Options.Prefix + the namespace ctx carries
+// (registry.NamespaceFrom: strata.Open puts the cache's Options.Prefix there).
 func OpenConfig(ctx context.Context, cfg *URLConfig) (*Adapter, error) {
 	a, err := openConfig(ctx, cfg)
 	if err != nil {
@@ -153,7 +155,13 @@ func openConfig(ctx context.Context, cfg *URLConfig) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := newAdapter(client, &cfg.Options, true)
+	opts := cfg.Options
+	if opts.InvalidationChannel == "" {
+		// The cache's namespace scopes the channel: caches with different prefixes
+		// on one server must not hear each other's invalidations.
+		opts.InvalidationChannel = DefaultChannelPrefix + opts.Prefix + registry.NamespaceFrom(ctx)
+	}
+	a, err := newAdapter(client, &opts, true)
 	if err != nil {
 		_ = client.Close()
 		return nil, err
