@@ -17,7 +17,7 @@ import (
 
 func newMemory(t *testing.T) *memory.Adapter {
 	t.Helper()
-	m, err := memory.New(nil)
+	m, err := memory.Open(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

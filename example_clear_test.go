@@ -10,7 +10,7 @@ import (
 
 func ExampleCache_Clear() {
 	ctx := context.Background()
-	mem, _ := memory.New(nil)
+	mem, _ := memory.Open(context.Background(), nil)
 	// Two caches on one backend, each in its own namespace.
 	shop := strata.New[string](mem, &strata.Options[string]{Prefix: "shop:"})
 	blog := strata.New[string](mem, &strata.Options[string]{Prefix: "blog:"})

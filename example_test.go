@@ -12,7 +12,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	mem, err := memory.New(nil)
+	mem, err := memory.Open(context.Background(), nil)
 	if err != nil {
 		panic(err)
 	}
@@ -37,7 +37,7 @@ func Example() {
 
 func ExampleCache_GetOrSet() {
 	ctx := context.Background()
-	mem, _ := memory.New(nil)
+	mem, _ := memory.Open(context.Background(), nil)
 	prices := strata.New[float64](mem, nil)
 	defer prices.Close()
 
@@ -55,7 +55,7 @@ func ExampleCache_GetOrSet() {
 
 func ExampleCache_Remove() {
 	ctx := context.Background()
-	mem, _ := memory.New(nil)
+	mem, _ := memory.Open(context.Background(), nil)
 	c := strata.New[string](mem, nil)
 	defer c.Close()
 
@@ -72,7 +72,7 @@ func ExampleCache_Remove() {
 
 func ExampleCache_UpdateTimeout() {
 	ctx := context.Background()
-	mem, _ := memory.New(nil)
+	mem, _ := memory.Open(context.Background(), nil)
 	c := strata.New[string](mem, nil)
 	defer c.Close()
 

@@ -46,7 +46,7 @@ func driverKinds(t *testing.T) []driverKind {
 			sep = "&"
 		}
 		p := fmt.Sprintf("%s%d:", prefix, n.Add(1))
-		r, err := redis.Open(context.Background(), serverURL+sep+"prefix="+url.QueryEscape(p))
+		r, err := redis.OpenURL(context.Background(), serverURL+sep+"prefix="+url.QueryEscape(p))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func driverKinds(t *testing.T) []driverKind {
 	}
 	openMemory := func(t *testing.T) *memory.Adapter {
 		t.Helper()
-		m, err := memory.New(nil)
+		m, err := memory.Open(context.Background(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

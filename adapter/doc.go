@@ -17,6 +17,20 @@
 // but it never panics or hangs. The one check left to drivers is the caller's
 // context ([CheckContext]), since honouring it is part of the contract.
 //
+// # Driver entry points
+//
+// The in-tree drivers offer the same entry points, under the same names, and a third
+// party's driver should too:
+//
+//	Scheme       the URL scheme it registers with registry.Register from init
+//	ParseURL     rawURL -> its configuration (*Options or *Config), opening nothing
+//	Open         (ctx, configuration) -> *Adapter
+//	OpenURL      (ctx, rawURL) -> *Adapter: registry.OpenURL(ctx, rawURL, openURL)
+//	New          wraps what the caller already has: a client, which the adapter
+//	             never closes (redis), or adapters it takes over (layered)
+//	URL, ProvideURL, ProviderSet
+//	             google/wire: a URL type, its provider (registry.WithCleanup) and set
+//
 // # Errors
 //
 // A driver reports a miss with an error wrapping [ErrNotFound] ([NotFound] names the

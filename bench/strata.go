@@ -72,7 +72,7 @@ func (s *strataSubject[V]) GetOrSet(ctx context.Context, key string, load func()
 }
 
 func strataRedis[V any](ctx context.Context, url, name string, codec serializer.Codec[V]) (Subject[V], error) {
-	a, err := redis.Open(ctx, url)
+	a, err := redis.OpenURL(ctx, url)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func strataRedis[V any](ctx context.Context, url, name string, codec serializer.
 
 func strataMemory[V any](name string, codec serializer.Codec[V]) (Subject[V], error) {
 	opts := MemoryOptions
-	a, err := memory.New(&opts)
+	a, err := memory.Open(context.Background(), &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -92,11 +92,11 @@ func strataMemory[V any](name string, codec serializer.Codec[V]) (Subject[V], er
 // with its own connection, invalidated over pub/sub.
 func strataLayered[V any](ctx context.Context, url, name string, codec serializer.Codec[V]) (Subject[V], error) {
 	opts := MemoryOptions
-	l1, err := memory.New(&opts)
+	l1, err := memory.Open(context.Background(), &opts)
 	if err != nil {
 		return nil, err
 	}
-	l2, err := redis.Open(ctx, url)
+	l2, err := redis.OpenURL(ctx, url)
 	if err != nil {
 		_ = l1.Close()
 		return nil, err

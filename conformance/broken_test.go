@@ -591,7 +591,7 @@ func runChild(t *testing.T, name string) {
 	}
 	conformance.RunSuite(t, "broken adapter "+name, conformance.Harness{
 		New: func(context.Context) (adapter.Adapter, error) {
-			m, err := memory.New(&memory.Options{Grace: bc.innerGrace})
+			m, err := memory.Open(context.Background(), &memory.Options{Grace: bc.innerGrace})
 			if err != nil {
 				return nil, err
 			}

@@ -16,7 +16,7 @@ func ExampleRunSuite() {
 	testConformance := func(t *testing.T) { // func TestConformance(t *testing.T) in your driver's tests
 		conformance.RunSuite(t, "memory", conformance.Harness{
 			New: func(ctx context.Context) (adapter.Adapter, error) {
-				return memory.New(&memory.Options{MaxCost: 64 << 20})
+				return memory.Open(context.Background(), &memory.Options{MaxCost: 64 << 20})
 			},
 			MayEvict: true, // a bounded cache may drop values under pressure
 		})
@@ -29,7 +29,7 @@ func ExampleRunSuite() {
 func ExampleDescribeAdapter() {
 	_ = conformance.DescribeAdapter("memory with grace", conformance.Harness{
 		New: func(ctx context.Context) (adapter.Adapter, error) {
-			return memory.New(&memory.Options{Grace: 300 * time.Millisecond})
+			return memory.Open(context.Background(), &memory.Options{Grace: 300 * time.Millisecond})
 		},
 		Grace:    300 * time.Millisecond,
 		MayEvict: true,

@@ -16,7 +16,7 @@ const memoryGrace = 300 * time.Millisecond
 // newMemory returns a Harness.New for drivers/memory with the given grace period.
 func newMemory(grace time.Duration) func(context.Context) (adapter.Adapter, error) {
 	return func(context.Context) (adapter.Adapter, error) {
-		return memory.New(&memory.Options{Grace: grace})
+		return memory.Open(context.Background(), &memory.Options{Grace: grace})
 	}
 }
 

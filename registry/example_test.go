@@ -15,7 +15,7 @@ import (
 func ExampleMux() {
 	var mux registry.Mux
 	mux.Register("scratch", registry.FactoryOf(func(ctx context.Context, u *url.URL) (*memory.Adapter, error) {
-		return memory.New(nil)
+		return memory.Open(context.Background(), nil)
 	}))
 	a, err := mux.Open(context.Background(), "scratch://")
 	if err != nil {

@@ -76,6 +76,15 @@ func (m *Mux) Schemes() []string {
 }
 
 // muxKey is the context key under which Open passes its Mux to the factory.
+// Factory returns the factory registered for scheme, or nil: a program's own Mux
+// can take a built-in driver's, as in
+// mux.Register(layered.Scheme, registry.DefaultMux.Factory(layered.Scheme)).
+func (m *Mux) Factory(scheme string) Factory {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.factories[strings.ToLower(scheme)]
+}
+
 type muxKey struct{}
 
 // MuxFrom returns the Mux that is opening a URL, for a factory whose URL names other
@@ -106,14 +115,5 @@ func (m *Mux) Open(ctx context.Context, rawURL string) (adapter.Adapter, error) 
 		return nil, fmt.Errorf("%w %q in %s: registered schemes are %s%s",
 			ErrUnknownScheme, u.Scheme, Redact(rawURL), strings.Join(m.Schemes(), ", "), hint)
 	}
-	if err := adapter.CheckContext(ctx); err != nil {
-		return nil, err
-	}
-	a, err := f(context.WithValue(ctx, muxKey{}, m), u)
-	if err != nil {
-		// Scrub only the driver's words: Strata's own are built from redacted text,
-		// and a secret that happens to equal one of them must not garble them.
-		return nil, fmt.Errorf("strata: open %s: %w", Redact(rawURL), Scrub(err, Secrets(u)...))
-	}
-	return a, nil
+	return open(context.WithValue(ctx, muxKey{}, m), rawURL, u, f)
 }

@@ -23,9 +23,9 @@ func TestMuxIsLocal(t *testing.T) {
 	var opened int
 	mux.Register("local-mem", registry.FactoryOf(func(ctx context.Context, u *url.URL) (*memory.Adapter, error) {
 		opened++
-		return memory.New(nil)
+		return memory.Open(context.Background(), nil)
 	}))
-	mux.Register(layered.Scheme, registry.FactoryOf(layered.OpenURL))
+	mux.Register(layered.Scheme, registry.DefaultMux.Factory(layered.Scheme))
 	if got := mux.Schemes(); !slices.Equal(got, []string{"layered", "local-mem"}) {
 		t.Fatalf("Schemes() = %v", got)
 	}

@@ -132,29 +132,22 @@ func TestPasswordWithDelimitersNeverInErrors(t *testing.T) {
 	}
 }
 
-// checkLayeredDirect opens a layered URL through layered.ParseURL, parsing it with
-// registry.ParseURL and, where that accepts it, with url.Parse.
+// checkLayeredDirect opens a layered URL through layered's own entry points:
+// OpenURL, and ParseURL followed by Open.
 func checkLayeredDirect(t *testing.T, ctx context.Context, u passwordURL, pw string, escaped bool, marker string) {
 	t.Helper()
-	open := func(pu *url.URL) error {
-		o, err := layered.ParseURL(pu)
-		if err != nil {
-			return err
-		}
-		a, err := o.Open(ctx)
-		if err == nil {
+	a, err := layered.OpenURL(ctx, u.raw)
+	if err == nil {
+		_ = a.Close()
+	}
+	checkPasswordError(t, "layered.OpenURL", u, err, pw, escaped, marker)
+	cfg, err := layered.ParseURL(u.raw)
+	if err == nil {
+		if a, err = layered.Open(ctx, cfg); err == nil {
 			_ = a.Close()
 		}
-		return err
 	}
-	pu, err := registry.ParseURL(u.raw)
-	if err == nil {
-		err = open(pu)
-	}
-	checkPasswordError(t, "layered.ParseURL", u, err, pw, escaped, marker)
-	if pu, err := url.Parse(u.raw); err == nil {
-		checkPasswordError(t, "url.Parse+layered.ParseURL", u, open(pu), pw, escaped, marker)
-	}
+	checkPasswordError(t, "layered.ParseURL+Open", u, err, pw, escaped, marker)
 }
 
 func TestShortPasswordsDoNotGarbleErrors(t *testing.T) {

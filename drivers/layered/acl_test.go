@@ -55,7 +55,7 @@ func TestACLWithoutChannelFailsAtOpen(t *testing.T) {
 				return registry.Open(ctx, aclURL(srv, user))
 			},
 			"New": func(ctx context.Context) (adapter.Adapter, error) {
-				l2, err := redis.Open(ctx, srv.UserURL(user)+"?prefix=app:")
+				l2, err := redis.OpenURL(ctx, srv.UserURL(user)+"?prefix=app:")
 				if err != nil {
 					return nil, err
 				}

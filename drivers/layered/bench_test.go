@@ -36,7 +36,7 @@ func BenchmarkGet(b *testing.B) {
 	value := bytes.Repeat([]byte("v"), size)
 	var sink []byte
 
-	// The ristretto configuration memory.New(nil) uses.
+	// The ristretto configuration memory.Open(ctx, nil) uses.
 	rc, err := ristretto.NewCache(&ristretto.Config[string, []byte]{
 		NumCounters:        memory.DefaultMaxCost / 100,
 		MaxCost:            memory.DefaultMaxCost,

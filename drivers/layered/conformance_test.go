@@ -21,11 +21,11 @@ const (
 // overMemory is a Harness.New for a memory L1 over a memory L2 with grace.
 func overMemory(grace time.Duration) func(context.Context) (adapter.Adapter, error) {
 	return func(context.Context) (adapter.Adapter, error) {
-		l1, err := memory.New(nil)
+		l1, err := memory.Open(context.Background(), nil)
 		if err != nil {
 			return nil, err
 		}
-		l2, err := memory.New(&memory.Options{Grace: grace})
+		l2, err := memory.Open(context.Background(), &memory.Options{Grace: grace})
 		if err != nil {
 			return nil, err
 		}
@@ -37,11 +37,11 @@ func overMemory(grace time.Duration) func(context.Context) (adapter.Adapter, err
 // spec under its own random prefix (and so its own invalidation channel).
 func overRedisHarness(rawURL string, grace time.Duration) func(context.Context) (adapter.Adapter, error) {
 	return func(ctx context.Context) (adapter.Adapter, error) {
-		l2, err := redis.Open(ctx, withParams(rawURL, "prefix="+redistest.RandomPrefix(), "grace="+grace.String()))
+		l2, err := redis.OpenURL(ctx, withParams(rawURL, "prefix="+redistest.RandomPrefix(), "grace="+grace.String()))
 		if err != nil {
 			return nil, err
 		}
-		l1, err := memory.New(nil)
+		l1, err := memory.Open(context.Background(), nil)
 		if err != nil {
 			_ = l2.Close()
 			return nil, err

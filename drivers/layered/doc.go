@@ -2,12 +2,13 @@
 // over a shared L2 (usually drivers/redis), with every process's L1 dropping a key
 // promptly when any process writes or removes it.
 //
-//	l1, _ := memory.New(&memory.Options{MaxCost: 64 << 20})
-//	l2, _ := redis.Open(ctx, "redis://cache:6379/0?prefix=app:")
+//	l1, _ := memory.Open(ctx, &memory.Options{MaxCost: 64 << 20})
+//	l2, _ := redis.OpenURL(ctx, "redis://cache:6379/0?prefix=app:")
 //	a, err := layered.New(l1, l2, &layered.Options{L1TTL: 30 * time.Second})
 //	users := strata.New[User](a, nil) // Close closes a, l1 and l2
 //
-// Or open one from a URL with registry.Open (or [OpenURL]). The adapter owns both
+// Or open one from a URL with [OpenURL] (or registry.Open), or from a [Config]
+// (what [ParseURL] reads from a URL) with [Open]. The adapter owns both
 // layers: Close closes them, and nothing else may write to them. Give each layered
 // adapter its own L2 instance (an Invalidator does not deliver an instance's own
 // publications back to it). [ProviderSet] provides a *Adapter from a [URL].

@@ -17,8 +17,8 @@ import (
 // process): reads fill L1 for at most L1TTL, writes go to L2 first, then L1.
 func Example() {
 	ctx := context.Background()
-	l1, _ := memory.New(nil)
-	l2, _ := memory.New(nil)
+	l1, _ := memory.Open(context.Background(), nil)
+	l2, _ := memory.Open(context.Background(), nil)
 	a, err := layered.New(l1, l2, &layered.Options{L1TTL: 30 * time.Second})
 	if err != nil {
 		panic(err)

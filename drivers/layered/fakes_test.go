@@ -40,7 +40,7 @@ type busSub struct {
 
 func newBus(t *testing.T) *bus {
 	t.Helper()
-	store, err := memory.New(nil)
+	store, err := memory.Open(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ type plainL2 struct{ adapter.Adapter }
 // newMem returns a memory adapter (closed at the end of the test).
 func newMem(t testing.TB, opts *memory.Options) *memory.Adapter {
 	t.Helper()
-	m, err := memory.New(opts)
+	m, err := memory.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func withParams(rawURL string, params ...string) string {
 // openRedis opens a redis adapter with a prefix (and grace, if not 0) on rawURL.
 func openRedis(t testing.TB, rawURL, prefix string, extra ...string) *redis.Adapter {
 	t.Helper()
-	r, err := redis.Open(context.Background(), withParams(rawURL, append([]string{"prefix=" + url.QueryEscape(prefix)}, extra...)...))
+	r, err := redis.OpenURL(context.Background(), withParams(rawURL, append([]string{"prefix=" + url.QueryEscape(prefix)}, extra...)...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func openRedis(t testing.TB, rawURL, prefix string, extra ...string) *redis.Adap
 // under prefix, closed at the end of the test.
 func overRedis(t testing.TB, rawURL, prefix string, opts *Options, redisParams ...string) (*Adapter, *memory.Adapter) {
 	t.Helper()
-	l1, err := memory.New(nil)
+	l1, err := memory.Open(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

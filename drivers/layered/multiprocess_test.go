@@ -43,7 +43,7 @@ func childMain() int {
 		defer outMu.Unlock()
 		fmt.Printf(format+"\n", args...)
 	}
-	l1, err := memory.New(nil)
+	l1, err := memory.Open(context.Background(), nil)
 	if err != nil {
 		say("fatal %v", err)
 		return 1
@@ -92,7 +92,7 @@ func childMain() int {
 }
 
 func openRedisChild(rawURL, prefix string) adapter.Adapter {
-	r, err := redis.Open(context.Background(), withParams(rawURL, "prefix="+url.QueryEscape(prefix)))
+	r, err := redis.OpenURL(context.Background(), withParams(rawURL, "prefix="+url.QueryEscape(prefix)))
 	if err != nil {
 		return nil
 	}

@@ -1,18 +1,13 @@
 package layered
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestLivenessAndInvalidationParameters(t *testing.T) {
-	u, err := url.Parse(layeredURL("l2="+esc("memory://"), "liveness=250ms", "invalidation=false"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := ParseURL(u)
+	o, err := ParseURL(layeredURL("l2="+esc("memory://"), "liveness=250ms", "invalidation=false"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,8 +15,7 @@ func TestLivenessAndInvalidationParameters(t *testing.T) {
 		t.Errorf("liveness=250ms&invalidation=false parsed as %+v", o.Options)
 	}
 	for _, bad := range []string{"liveness=soon", "invalidation=maybe"} {
-		u, _ := url.Parse(layeredURL("l2="+esc("memory://"), bad))
-		if _, err := ParseURL(u); err == nil || !strings.Contains(err.Error(), strings.Split(bad, "=")[0]) {
+		if _, err := ParseURL(layeredURL("l2="+esc("memory://"), bad)); err == nil || !strings.Contains(err.Error(), strings.Split(bad, "=")[0]) {
 			t.Errorf("%s: %v; want an error naming the parameter", bad, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package layered
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"sync"
@@ -284,7 +285,7 @@ func TestNoGoroutineOutlivesClose(t *testing.T) {
 // mustMem returns a memory adapter the caller (a layered adapter) closes.
 func mustMem(t *testing.T) *memory.Adapter {
 	t.Helper()
-	m, err := memory.New(nil)
+	m, err := memory.Open(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,11 +19,11 @@ const Scheme = "layered"
 const DefaultL1URL = "memory://"
 
 func init() {
-	registry.Register(Scheme, registry.FactoryOf(OpenURL))
+	registry.Register(Scheme, registry.FactoryOf(openURL))
 }
 
-// URLOptions is a parsed layered URL: the URLs of both layers and the Options.
-type URLOptions struct {
+// Config is a parsed layered URL: the URLs of both layers and the Options.
+type Config struct {
 	// L1 is the in-process layer's URL (l1=, default DefaultL1URL).
 	L1 string
 	// L2 is the shared layer's URL (l2=, required).
@@ -33,27 +33,32 @@ type URLOptions struct {
 }
 
 // String describes the URL options with the children's passwords hidden.
-func (o URLOptions) String() string {
+func (o Config) String() string {
 	return fmt.Sprintf("layered{l1: %s, l2: %s, l1_ttl: %v, serve_stale: %v}",
 		registry.Redact(o.L1), registry.Redact(o.L2), o.Options.L1TTL, o.Options.ServeStaleOnL2Error)
 }
 
 // ParseURL reads a layered URL (see the package documentation for its parameters)
 // without opening anything. Errors never contain a password of either child URL.
-func ParseURL(u *url.URL) (*URLOptions, error) {
-	if !strings.EqualFold(u.Scheme, Scheme) {
-		return nil, fmt.Errorf("strata/layered: URL scheme is %q, want %q", u.Scheme, Scheme)
+func ParseURL(rawURL string) (*Config, error) {
+	u, err := registry.ParseURL(rawURL)
+	if err != nil {
+		return nil, err
 	}
-	if u.Fragment != "" || u.RawFragment != "" {
+	return parseURL(u)
+}
+
+func parseURL(u *url.URL) (*Config, error) {
+	if strings.EqualFold(u.Scheme, Scheme) && (u.Fragment != "" || u.RawFragment != "") {
 		return nil, errors.New("strata/layered: a layered URL has no fragment: percent-encode a '#' in a child URL's password " +
 			"as %23, and escape the child URLs, e.g. layered://?l2=redis%3A%2F%2Fcache%3A6379%2F0")
 	}
-	if u.Opaque != "" || u.User != nil || u.Host != "" || (u.Path != "" && u.Path != "/") {
-		return nil, errors.New("strata/layered: a layered URL has no user, host or path, only parameters: " +
-			"use e.g. layered://?l1=memory%3A%2F%2F&l2=redis%3A%2F%2Fcache%3A6379%2F0&l1_ttl=30s (escape the child URLs)")
+	if err := registry.CheckParamsOnly(u, Scheme,
+		"layered://?l1=memory%3A%2F%2F&l2=redis%3A%2F%2Fcache%3A6379%2F0&l1_ttl=30s (escape the child URLs)"); err != nil {
+		return nil, err
 	}
 	p := registry.NewParams(u)
-	o := &URLOptions{
+	o := &Config{
 		L1: p.URL("l1", DefaultL1URL),
 		L2: p.URL("l2", ""),
 		Options: Options{
@@ -75,38 +80,43 @@ func ParseURL(u *url.URL) (*URLOptions, error) {
 	return o, nil
 }
 
-// OpenURL opens both layers of a layered URL through the registry.Mux opening it
-// (registry.MuxFrom; so any registered driver can be a layer) and returns the Adapter over them, which owns both. If L2
-// cannot be opened, L1 is closed again. It is the factory registry.Open uses for the
-// "layered" scheme; errors never contain a password of either child URL.
-func OpenURL(ctx context.Context, u *url.URL) (*Adapter, error) {
+// OpenURL opens both layers of a layered URL (see ParseURL) and returns the Adapter
+// over them, which owns both. Errors never contain a password of either child URL.
+func OpenURL(ctx context.Context, rawURL string) (*Adapter, error) {
+	return registry.OpenURL(ctx, rawURL, openURL)
+}
+
+// openURL is the factory registry.Open uses for the "layered" scheme.
+func openURL(ctx context.Context, u *url.URL) (*Adapter, error) {
+	o, err := parseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	return Open(ctx, o)
+}
+
+// Open opens the layers cfg names through the registry.Mux opening it
+// (registry.MuxFrom, so any registered driver can be a layer) and returns the Adapter
+// over them, which owns both. If L2 cannot be opened, L1 is closed again.
+func Open(ctx context.Context, cfg *Config) (*Adapter, error) {
 	if err := adapter.CheckContext(ctx); err != nil {
 		return nil, err
 	}
-	o, err := ParseURL(u)
-	if err != nil {
-		return nil, err
-	}
-	return o.Open(ctx)
-}
-
-// Open opens the layers o names and returns the Adapter over them.
-func (o *URLOptions) Open(ctx context.Context) (*Adapter, error) {
 	mux := registry.MuxFrom(ctx)
-	l1, err := mux.Open(ctx, o.L1)
+	l1, err := mux.Open(ctx, cfg.L1)
 	if err != nil {
-		return nil, fmt.Errorf("strata/layered: l1: %w", o.scrub(err))
+		return nil, fmt.Errorf("strata/layered: l1: %w", cfg.scrub(err))
 	}
-	l2, err := mux.Open(ctx, o.L2)
+	l2, err := mux.Open(ctx, cfg.L2)
 	if err != nil {
 		_ = l1.Close()
-		return nil, fmt.Errorf("strata/layered: l2: %w", o.scrub(err))
+		return nil, fmt.Errorf("strata/layered: l2: %w", cfg.scrub(err))
 	}
-	a, err := New(l1, l2, &o.Options)
+	a, err := New(l1, l2, &cfg.Options)
 	if err != nil {
 		_ = l2.Close()
 		_ = l1.Close()
-		return nil, o.scrub(err)
+		return nil, cfg.scrub(err)
 	}
 	return a, nil
 }
@@ -114,6 +124,6 @@ func (o *URLOptions) Open(ctx context.Context) (*Adapter, error) {
 // scrub hides the children's passwords in err's text, a second line of defence
 // behind the drivers' own care (registry.Open hides them in its own prefix). The
 // secrets are found by the children's structure, even where they do not parse.
-func (o *URLOptions) scrub(err error) error {
+func (o *Config) scrub(err error) error {
 	return registry.Scrub(err, append(registry.URLSecrets(o.L1), registry.URLSecrets(o.L2)...)...)
 }

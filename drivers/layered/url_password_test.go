@@ -30,7 +30,7 @@ var strayPercent = regexp.MustCompile(`%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)`)
 
 // TestParseURLKeepsChildPasswords: the l2 URL of a layered URL reaches the child's
 // parser with its password intact, whether the child URL is escaped or not (a '+'
-// in an unescaped child stays a '+'), and URLOptions.String never shows it.
+// in an unescaped child stays a '+'), and Config.String never shows it.
 func TestParseURLKeepsChildPasswords(t *testing.T) {
 	for _, pw := range secrettest.Passwords() {
 		for _, child := range []string{
@@ -48,11 +48,7 @@ func checkChildPassword(t *testing.T, child, written, pw string) {
 	t.Helper()
 	escaped, unescaped, okEscaped, okUnescaped := childForms(child, written)
 	for _, raw := range []string{escaped, unescaped} {
-		u, err := registry.ParseURL(raw)
-		var o *URLOptions
-		if err == nil {
-			o, err = ParseURL(u)
-		}
+		o, err := ParseURL(raw)
 		if !okEscaped || raw == unescaped && !okUnescaped {
 			if err == nil {
 				_, err = redis.ParseURL(o.L2) // the child's own parser refuses it

@@ -33,7 +33,7 @@ func init() {
 		if u.Query().Get("fail") != "" {
 			return nil, errors.New("cannot open " + u.String())
 		}
-		m, err := memory.New(nil)
+		m, err := memory.Open(context.Background(), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -151,9 +151,9 @@ func TestOpenURLClosesL1WhenL2FailsAndHidesPasswords(t *testing.T) {
 	}
 }
 
-func TestProvideFromURL(t *testing.T) {
+func TestProvideURL(t *testing.T) {
 	ctx := ctxT(t)
-	a, cleanup, err := ProvideFromURL(ctx, URL(layeredURL("l2="+esc("memory://"))))
+	a, cleanup, err := ProvideURL(ctx, URL(layeredURL("l2="+esc("memory://"))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,14 +164,13 @@ func TestProvideFromURL(t *testing.T) {
 	if _, err := a.Get(ctx, "k"); !errors.Is(err, adapter.ErrClosed) {
 		t.Errorf("after cleanup: %v", err)
 	}
-	if _, _, err := ProvideFromURL(ctx, URL(layeredURL("l2="+esc("memory://"), "bogus=1"))); err == nil {
+	if _, _, err := ProvideURL(ctx, URL(layeredURL("l2="+esc("memory://"), "bogus=1"))); err == nil {
 		t.Error("a bad URL was accepted")
 	}
 }
 
-func TestURLOptionsStringHidesPasswords(t *testing.T) {
-	u, _ := url.Parse(layeredURL("l1="+esc("memory://"), "l2="+esc("redis://:hunter2@cache:6379/0")))
-	o, err := ParseURL(u)
+func TestConfigStringHidesPasswords(t *testing.T) {
+	o, err := ParseURL(layeredURL("l1="+esc("memory://"), "l2="+esc("redis://:hunter2@cache:6379/0")))
 	if err != nil {
 		t.Fatal(err)
 	}

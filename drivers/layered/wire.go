@@ -17,18 +17,10 @@ type URL string
 // injector:
 //
 //	wire.Build(layered.ProviderSet, wire.Bind(new(adapter.Adapter), new(*layered.Adapter)))
-var ProviderSet = wire.NewSet(ProvideFromURL)
+var ProviderSet = wire.NewSet(ProvideURL)
 
-// ProvideFromURL opens u (as registry.Open does, with the same redaction of
-// passwords in errors) for dependency injection; the cleanup closes the adapter.
-func ProvideFromURL(ctx context.Context, u URL) (*Adapter, func(), error) {
-	pu, err := registry.ParseURL(string(u))
-	if err != nil {
-		return nil, nil, err
-	}
-	a, err := OpenURL(ctx, pu)
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, func() { _ = a.Close() }, nil
+// ProvideURL opens u (as OpenURL does, with the same redaction of passwords in
+// errors) for dependency injection; the cleanup closes the adapter.
+func ProvideURL(ctx context.Context, u URL) (*Adapter, func(), error) {
+	return registry.WithCleanup(OpenURL(ctx, string(u)))
 }

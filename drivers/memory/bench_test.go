@@ -39,7 +39,7 @@ var (
 
 func newRistretto(b *testing.B, ttl time.Duration) *ristretto.Cache[string, []byte] {
 	b.Helper()
-	// The configuration memory.New(nil) gives ristretto.
+	// The configuration memory.Open(ctx, nil) gives ristretto.
 	rc, err := ristretto.NewCache(&ristretto.Config[string, []byte]{
 		NumCounters:        memory.DefaultMaxCost / 100,
 		MaxCost:            memory.DefaultMaxCost,

@@ -1,6 +1,7 @@
 package memory_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -24,7 +25,7 @@ func TestCloseUnderTraffic(t *testing.T) {
 		hardCap = 30 * time.Second // the callers stop by then even if Close has not returned
 	)
 	before := runtime.NumGoroutine()
-	a, err := memory.New(&memory.Options{MaxCost: 1 << 20})
+	a, err := memory.Open(context.Background(), &memory.Options{MaxCost: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

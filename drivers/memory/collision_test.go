@@ -14,7 +14,7 @@ import (
 func TestCollidingKeysNeverSeeEachOther(t *testing.T) {
 	ctx := context.Background()
 	testHashKey = func(string) uint64 { return 42 }
-	a, err := New(nil)
+	a, err := Open(context.Background(), nil)
 	testHashKey = nil
 	if err != nil {
 		t.Fatal(err)

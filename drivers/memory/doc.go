@@ -3,10 +3,11 @@
 //
 // Use it in development and tests (it needs no server), as the L1 of drivers/layered,
 // or on its own for data a process can afford to lose. Values live in the process's
-// heap and are not shared with other processes. Get one with [New], from a URL with
-// registry.Open or [OpenURL], or through Wire with [ProviderSet]:
+// heap and are not shared with other processes. Open one from [Options] with [Open], from a URL
+// with [OpenURL] (or registry.Open; [ParseURL] reads one without opening), or through
+// Wire with [ProviderSet]:
 //
-//	a, err := memory.New(&memory.Options{MaxCost: 256 << 20, Grace: 30 * time.Second})
+//	a, err := memory.Open(ctx, &memory.Options{MaxCost: 256 << 20, Grace: 30 * time.Second})
 //	users := strata.New[User](a, nil)
 //
 // The adapter implements adapter.Batcher, adapter.Pinger, adapter.Clearer,
@@ -40,7 +41,7 @@
 //     them). Called directly with another key, Set and SetMany fail with an error
 //     wrapping adapter.ErrInvalidKey (an entry cannot hold it) and reads miss.
 //   - After Close, every call returns an error wrapping adapter.ErrClosed.
-//   - New and the URL parser reject out-of-range Options (such as a MaxCost below
+//   - Open and the URL parser reject out-of-range Options (such as a MaxCost below
 //     [MinMaxCost]) with an error saying which.
 //
 // # Guarantees

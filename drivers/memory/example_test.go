@@ -13,7 +13,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	mem, err := memory.New(&memory.Options{MaxCost: 32 << 20, Grace: 30 * time.Second})
+	mem, err := memory.Open(context.Background(), &memory.Options{MaxCost: 32 << 20, Grace: 30 * time.Second})
 	if err != nil {
 		panic(err)
 	}
@@ -41,7 +41,7 @@ func Example() {
 }
 
 func ExampleAdapter_Stats() {
-	mem, _ := memory.New(&memory.Options{MaxCost: 1 << 20})
+	mem, _ := memory.Open(context.Background(), &memory.Options{MaxCost: 1 << 20})
 	defer mem.Close()
 
 	_ = mem.Set(context.Background(), "k", make([]byte, 1000), time.Minute)

@@ -1,6 +1,7 @@
 package memory_test
 
 import (
+	"context"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -88,7 +89,7 @@ func testSweepWaitsForGrace(t *testing.T) {
 func TestCloseStopsGoroutines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		for range 5 {
-			a, err := memory.New(&memory.Options{MaxCost: 1 << 20})
+			a, err := memory.Open(context.Background(), &memory.Options{MaxCost: 1 << 20})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -141,10 +141,13 @@ func (e *entry) cost() int64 {
 	return c
 }
 
-// New returns an Adapter configured by opts (nil: the defaults). It starts
+// Open returns an Adapter configured by opts (nil: the defaults). It starts
 // ristretto's goroutines; Close stops them (so does the garbage collector, should an
-// unreachable Adapter never be closed).
-func New(opts *Options) (*Adapter, error) {
+// unreachable Adapter never be closed). A cancelled ctx opens nothing.
+func Open(ctx context.Context, opts *Options) (*Adapter, error) {
+	if err := adapter.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	o, err := opts.config()
 	if err != nil {
 		return nil, err

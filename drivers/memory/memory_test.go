@@ -25,9 +25,9 @@ var bg = context.Background()
 // open returns a fresh adapter closed at the end of the test.
 func open(t testing.TB, opts *memory.Options) *memory.Adapter {
 	t.Helper()
-	a, err := memory.New(opts)
+	a, err := memory.Open(context.Background(), opts)
 	if err != nil {
-		t.Fatalf("New(%+v): %v", opts, err)
+		t.Fatalf("Open(%+v): %v", opts, err)
 	}
 	t.Cleanup(func() { _ = a.Close() })
 	return a
@@ -90,12 +90,12 @@ func TestNewInvalidOptions(t *testing.T) {
 		{memory.Options{BufferItems: -1}, "BufferItems -1 is negative"},
 		{memory.Options{BufferItems: 1 << 20}, "BufferItems"},
 	} {
-		a, err := memory.New(&tc.opts)
+		a, err := memory.Open(context.Background(), &tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("New(%+v) = %v, %v; want an error containing %q", tc.opts, a, err, tc.want)
+			t.Errorf("Open(%+v) = %v, %v; want an error containing %q", tc.opts, a, err, tc.want)
 		}
 		if a != nil {
-			t.Errorf("New(%+v) returned an adapter with its error", tc.opts)
+			t.Errorf("Open(%+v) returned an adapter with its error", tc.opts)
 		}
 	}
 }
@@ -601,7 +601,7 @@ func TestBatches(t *testing.T) {
 }
 
 func TestCloseSemantics(t *testing.T) {
-	a, err := memory.New(nil)
+	a, err := memory.Open(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -670,7 +670,7 @@ func TestCancelledContext(t *testing.T) {
 // Mixed use from many goroutines, with every goroutine checking that it reads its
 // own writes, and Close arriving while calls are in flight. Run with -race.
 func TestConcurrentUse(t *testing.T) {
-	a, err := memory.New(&memory.Options{MaxCost: 4 << 20, Grace: 20 * time.Millisecond})
+	a, err := memory.Open(context.Background(), &memory.Options{MaxCost: 4 << 20, Grace: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -778,7 +778,7 @@ func TestConcurrentUse(t *testing.T) {
 func TestUnclosedAdapterIsReclaimed(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 5 {
-		a, err := memory.New(&memory.Options{MaxCost: 1 << 20})
+		a, err := memory.Open(context.Background(), &memory.Options{MaxCost: 1 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,11 +2,8 @@ package memory
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"strings"
 
-	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/registry"
 )
 
@@ -14,19 +11,24 @@ import (
 const Scheme = "memory"
 
 func init() {
-	registry.Register(Scheme, registry.FactoryOf(OpenURL))
+	registry.Register(Scheme, registry.FactoryOf(openURL))
 }
 
-// OptionsFromURL returns the Options a memory URL describes, for instance
-// memory://?max_cost=64MiB&grace=30s. See the package documentation for the
-// parameters. Unknown parameters, and a host, path or user, are errors.
-func OptionsFromURL(u *url.URL) (*Options, error) {
-	if !strings.EqualFold(u.Scheme, Scheme) {
-		return nil, fmt.Errorf("strata/memory: URL scheme is %q, want %q", u.Scheme, Scheme)
+// ParseURL returns the Options a memory URL describes, for instance
+// memory://?max_cost=64MiB&grace=30s, without opening anything. See the package
+// documentation for the parameters. Unknown parameters, and a host, path or user,
+// are errors.
+func ParseURL(rawURL string) (*Options, error) {
+	u, err := registry.ParseURL(rawURL)
+	if err != nil {
+		return nil, err
 	}
-	if u.Opaque != "" || u.User != nil || u.Host != "" || (u.Path != "" && u.Path != "/") || u.Fragment != "" {
-		// Never echo the URL: it could hold a password in the user part.
-		return nil, fmt.Errorf("strata/memory: a memory URL has no user, host, path or fragment, only parameters: use e.g. memory://?max_cost=64MiB&grace=30s")
+	return parseURL(u)
+}
+
+func parseURL(u *url.URL) (*Options, error) {
+	if err := registry.CheckParamsOnly(u, Scheme, "memory://?max_cost=64MiB&grace=30s"); err != nil {
+		return nil, err
 	}
 	p := registry.NewParams(u)
 	o := &Options{
@@ -41,15 +43,16 @@ func OptionsFromURL(u *url.URL) (*Options, error) {
 	return o, nil
 }
 
-// OpenURL opens an Adapter configured by a memory URL (see OptionsFromURL). It is the
-// factory registry.Open uses for the "memory" scheme.
-func OpenURL(ctx context.Context, u *url.URL) (*Adapter, error) {
-	if err := adapter.CheckContext(ctx); err != nil {
-		return nil, err
-	}
-	o, err := OptionsFromURL(u)
+// OpenURL opens an Adapter configured by a memory URL (see ParseURL).
+func OpenURL(ctx context.Context, rawURL string) (*Adapter, error) {
+	return registry.OpenURL(ctx, rawURL, openURL)
+}
+
+// openURL is the factory registry.Open uses for the "memory" scheme.
+func openURL(ctx context.Context, u *url.URL) (*Adapter, error) {
+	o, err := parseURL(u)
 	if err != nil {
 		return nil, err
 	}
-	return New(o)
+	return Open(ctx, o)
 }

@@ -3,7 +3,6 @@ package memory_test
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -70,9 +69,8 @@ func TestOpenBadURLs(t *testing.T) {
 	}
 }
 
-func TestOpenURLDirect(t *testing.T) {
-	u, _ := url.Parse("memory://?max_cost=4MiB")
-	a, err := memory.OpenURL(context.Background(), u)
+func TestEntryPoints(t *testing.T) {
+	a, err := memory.OpenURL(context.Background(), "memory://?max_cost=4MiB")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,22 +78,34 @@ func TestOpenURLDirect(t *testing.T) {
 	if a.Options().MaxCost != 4<<20 {
 		t.Errorf("MaxCost = %d", a.Options().MaxCost)
 	}
+	o, err := memory.ParseURL("memory://?max_cost=4MiB&grace=2s")
+	if err != nil || o.MaxCost != 4<<20 || o.Grace != 2*time.Second {
+		t.Errorf("ParseURL = %+v, %v", o, err)
+	}
 
-	u, _ = url.Parse("redis://host")
-	if _, err := memory.OpenURL(context.Background(), u); err == nil {
-		t.Error("OpenURL(redis://) succeeded")
+	for _, bad := range []string{"redis://host", "memory://user:secret@host", "memory://?bogus=1", "memory:/x"} {
+		if a, err := memory.OpenURL(context.Background(), bad); err == nil || a != nil {
+			t.Errorf("OpenURL(%q) = %v, %v; want an error and no adapter", bad, a, err)
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("OpenURL(%q) error leaks the password: %v", bad, err)
+		}
+		if _, err := memory.ParseURL(bad); err == nil {
+			t.Errorf("ParseURL(%q) succeeded", bad)
+		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	u, _ = url.Parse("memory://")
-	if _, err := memory.OpenURL(ctx, u); !errors.Is(err, context.Canceled) {
+	if _, err := memory.OpenURL(ctx, "memory://"); !errors.Is(err, context.Canceled) {
 		t.Errorf("OpenURL(cancelled ctx) = %v", err)
+	}
+	if _, err := memory.Open(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("Open(cancelled ctx) = %v", err)
 	}
 }
 
-func TestProvide(t *testing.T) {
-	a, cleanup, err := memory.Provide(&memory.Options{MaxCost: 1 << 20})
+func TestProvideURL(t *testing.T) {
+	a, cleanup, err := memory.ProvideURL(context.Background(), "memory://?max_cost=1MiB")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +116,7 @@ func TestProvide(t *testing.T) {
 	if err := a.Ping(context.Background()); err == nil {
 		t.Error("cleanup did not close the adapter")
 	}
-	if _, _, err := memory.Provide(&memory.Options{MaxCost: -1}); err == nil {
-		t.Error("Provide with bad options succeeded")
+	if _, _, err := memory.ProvideURL(context.Background(), "memory://?max_cost=-1"); err == nil {
+		t.Error("ProvideURL with bad options succeeded")
 	}
 }

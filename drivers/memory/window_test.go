@@ -20,7 +20,7 @@ var ctx = context.Background()
 // the admission window.
 func fullAdapter(t *testing.T, opts Options, n int) *Adapter {
 	t.Helper()
-	a, err := New(&opts)
+	a, err := Open(context.Background(), &opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestEntryLargerThanRistrettosShare(t *testing.T) {
 		t.Fatalf("Stats.Cost %d > MaxCost %d after a large entry", st.Cost, maxCost)
 	}
 
-	a, err := New(&Options{MaxCost: maxCost})
+	a, err := Open(context.Background(), &Options{MaxCost: maxCost})
 	if err != nil {
 		t.Fatal(err)
 	}

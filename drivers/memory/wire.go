@@ -1,12 +1,21 @@
 package memory
 
-import "github.com/google/wire"
+import (
+	"context"
 
-// ProviderSet provides a *Adapter from a *Options (nil: the defaults), with a cleanup
-// that closes it. The application provides the *Options and binds the interface in
-// its own injector:
+	"github.com/google/wire"
+
+	"github.com/stratacache/strata/registry"
+)
+
+// URL is a memory URL for dependency injection (a distinct type, so that wire can
+// tell it from other strings).
+type URL string
+
+// ProviderSet provides a *Adapter from a URL, with a cleanup that closes it. The
+// application provides the URL and binds the interface in its own injector:
 //
-//	func initCache(opts *memory.Options) (*strata.Cache[User], func(), error) {
+//	func initCache(ctx context.Context, u memory.URL) (*strata.Cache[User], func(), error) {
 //		wire.Build(
 //			memory.ProviderSet,
 //			wire.Bind(new(adapter.Adapter), new(*memory.Adapter)),
@@ -14,14 +23,10 @@ import "github.com/google/wire"
 //		)
 //		return nil, nil, nil
 //	}
-var ProviderSet = wire.NewSet(Provide)
+var ProviderSet = wire.NewSet(ProvideURL)
 
-// Provide is New for dependency injection: it returns the adapter together with a
-// cleanup function that closes it.
-func Provide(opts *Options) (*Adapter, func(), error) {
-	a, err := New(opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, func() { _ = a.Close() }, nil
+// ProvideURL is OpenURL for dependency injection: it returns the adapter together
+// with a cleanup function that closes it.
+func ProvideURL(ctx context.Context, u URL) (*Adapter, func(), error) {
+	return registry.WithCleanup(OpenURL(ctx, string(u)))
 }

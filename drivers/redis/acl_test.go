@@ -144,7 +144,7 @@ func TestACLWrongPasswordFailsAtOpen(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for opener, open := range map[string]func() (adapter.Adapter, error){
 				"Open": func() (adapter.Adapter, error) {
-					a, err := Open(ctx, raw)
+					a, err := OpenURL(ctx, raw)
 					if a == nil {
 						return nil, err
 					}
@@ -174,7 +174,7 @@ func TestACLWrongPasswordFailsAtOpen(t *testing.T) {
 
 			// lazy=true: the first call fails with the auth error, which is not
 			// a miss.
-			a, err := Open(ctx, raw+"&lazy=true")
+			a, err := OpenURL(ctx, raw+"&lazy=true")
 			if err != nil {
 				t.Fatalf("lazy Open: %v", err)
 			}
@@ -203,7 +203,7 @@ func TestACLNoPermOutsideThePattern(t *testing.T) {
 			if grace > 0 {
 				raw += "&grace=" + grace.String()
 			}
-			a, err := Open(ctx, raw)
+			a, err := OpenURL(ctx, raw)
 			if err != nil {
 				t.Fatalf("Open (PING needs no key permission): %v", err)
 			}

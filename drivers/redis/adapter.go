@@ -44,7 +44,7 @@ type Options struct {
 
 	// InvalidationChannel is the pub/sub channel Publish and Subscribe use; ""
 	// means DefaultChannelPrefix + Prefix, followed, for an adapter opened from a
-	// URL by strata.Open, by the cache's Options.Prefix (see OpenConfig).
+	// URL by strata.Open, by the cache's Options.Prefix (see Open).
 	InvalidationChannel string
 
 	// AutoPipeline sends single-key commands (GET, SET, GETEX, one-key UNLINK)

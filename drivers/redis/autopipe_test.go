@@ -151,7 +151,7 @@ func TestDeadlineSeenBeforeTheContextTimer(t *testing.T) {
 func openOwnServer(t *testing.T) (*Adapter, *redistest.Server) {
 	t.Helper()
 	srv := redistest.StartServer(t, nil)
-	a, err := Open(context.Background(), withParams(srv.URL(), "prefix="+redistest.RandomPrefix()))
+	a, err := OpenURL(context.Background(), withParams(srv.URL(), "prefix="+redistest.RandomPrefix()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestAutoPipelineNeverSendsAbandoned(t *testing.T) {
 	ctx := ctxT(t)
 	srv := redistest.StartServer(t, nil)
 	raw := withParams(srv.URL(), "prefix="+redistest.RandomPrefix())
-	a, err := Open(ctx, raw)
+	a, err := OpenURL(ctx, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestAutoPipelineNeverSendsAbandoned(t *testing.T) {
 	a.autoPipe.maxRuns = 1 // one batch at a time: the rest must queue
 	// Another process's view: the newer write and the reads go through b, so they
 	// do not queue behind a's batches.
-	b, err := Open(ctx, withParams(raw, "autopipeline=false&lazy=true"))
+	b, err := OpenURL(ctx, withParams(raw, "autopipeline=false&lazy=true"))
 	if err != nil {
 		t.Fatal(err)
 	}

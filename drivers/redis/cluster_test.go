@@ -183,7 +183,7 @@ func TestOpenClusterAndSentinelURLs(t *testing.T) {
 		"sentinel": sharedSentinel(t).URL(),
 	} {
 		t.Run(name, func(t *testing.T) {
-			a, err := Open(ctx, withParams(raw, "prefix="+redistest.RandomPrefix()))
+			a, err := OpenURL(ctx, withParams(raw, "prefix="+redistest.RandomPrefix()))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,11 +12,11 @@
 // never watches for cancellation: a ctx cancelled mid-call ends the call at its
 // deadline or at ReadTimeout. A ctx that has already ended is refused before any I/O.)
 //
-// Or open one from a URL with [Open] (or registry.Open, after importing this package
+// Or open one from a URL with [OpenURL] (or registry.Open, after importing this package
 // or drivers/all). The adapter then owns its client (Close closes it), the client has
-// ContextTimeoutEnabled, [Options.AutoPipeline] is on, and Open pings the server
+// ContextTimeoutEnabled, [Options.AutoPipeline] is on, and OpenURL pings the server
 // within open_timeout (bounded also by ctx) so that a wrong address or password fails at
-// start-up, naming the address but never the password. [ParseURL] and [OpenConfig]
+// start-up, naming the address but never the password. [ParseURL] and [Open]
 // split those steps, so that the go-redis options can be adjusted in between.
 // [ProviderSet] (from a [URL]) and [ClientProviderSet] (wrapping a client the
 // injector provides) are the Wire provider sets; their cleanups close the adapter.
@@ -49,7 +49,7 @@
 //	sentinel_auth=true                redis+sentinel only: send the user info to the sentinels too
 //
 // With the rediss schemes only (on redis:// they are an error), TLS settings
-// go-redis's parsers lack. Their files are read when the URL is parsed (Open,
+// go-redis's parsers lack. Their files are read when the URL is parsed (OpenURL,
 // ParseURL, registry.Open), and an unreadable file is an error naming it:
 //
 //	tls_ca_file=/path/ca.pem          trust the CA certificates in this PEM file instead of the system's
@@ -64,7 +64,7 @@
 // address need that IP address in their certificates. tls_server_name verifies them
 // all against one name instead (e.g. for a shared or wildcard certificate without IP
 // addresses). Programs needing more (reloaded certificates, a CRL) adjust
-// [URLConfig]'s TLSConfig after [ParseURL], or build their own client.
+// [Config]'s TLSConfig after [ParseURL], or build their own client.
 //
 // Every other parameter is handed to go-redis's own URL parser (ParseURL,
 // ParseClusterURL, ParseFailoverURL), which accepts, among others, pool_size,
@@ -183,8 +183,8 @@
 // The adapter writes nothing to stderr. Its events go to [Options.Logger] (nil
 // discards them), with the client's passwords removed. go-redis has one logger for
 // the whole process, which prints to stderr (a line per failed dial during an
-// outage); the first [New] or [Open] replaces it with one that passes go-redis's
+// outage); the first [New], [Open] or [OpenURL] replaces it with one that passes go-redis's
 // lines, at debug level, to the Logger of the most recent adapter that has one, and
 // otherwise drops them. An application that wants go-redis's lines elsewhere calls
-// goredis.SetLogger after its first Open or New.
+// goredis.SetLogger after its first Open, OpenURL or New.
 package redis

@@ -14,9 +14,9 @@ import (
 	"github.com/stratacache/strata/drivers/redis/redistest"
 )
 
-// Open dials the server a URL names and owns the client; a typed cache goes on top.
+// OpenURL dials the server a URL names and owns the client; a typed cache goes on top.
 // A throwaway redistest server stands in for yours.
-func ExampleOpen() {
+func ExampleOpenURL() {
 	srv, err := redistest.NewServer(nil)
 	if err != nil {
 		log.Fatal(err)
@@ -24,7 +24,7 @@ func ExampleOpen() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	a, err := redis.Open(ctx, srv.URL()+"?prefix=example:")
+	a, err := redis.OpenURL(ctx, srv.URL()+"?prefix=example:")
 	if err != nil {
 		log.Fatal(err)
 	}

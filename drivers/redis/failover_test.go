@@ -96,7 +96,7 @@ func TestSentinelFailover(t *testing.T) {
 	a := c.Adapter().(*Adapter)
 
 	// A second process's adapter, subscribed to invalidations.
-	sub, err := Open(ctx, raw)
+	sub, err := OpenURL(ctx, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +376,7 @@ func TestPausedServerHonoursDeadlines(t *testing.T) {
 			if grace > 0 {
 				raw = withParams(raw, "grace="+grace.String())
 			}
-			a, err := Open(ctx, raw)
+			a, err := OpenURL(ctx, raw)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -203,7 +203,7 @@ func TestSubscribeFailsWithoutAServer(t *testing.T) {
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	a, err := Open(ctx, raw+"?lazy=true")
+	a, err := OpenURL(ctx, raw+"?lazy=true")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,8 +39,8 @@ func roundTrip(ctx context.Context, t *testing.T, a adapter.Adapter) {
 // yes). The URL carries the CA and the client certificate (tls_ca_file,
 // tls_cert_file, tls_key_file), so registry.Open works; without the client
 // certificate the server refuses us, and with another CA's file we refuse the
-// server. The certificate can also go in through URLConfig (ParseURL, adjust
-// TLSConfig, OpenConfig) or a client the caller builds for New. A client
+// server. The certificate can also go in through Config (ParseURL, adjust
+// TLSConfig, Open) or a client the caller builds for New. A client
 // certificate from another CA is refused.
 func TestMutualTLS(t *testing.T) {
 	ctx := ctxT(t)
@@ -81,7 +81,7 @@ func TestMutualTLS(t *testing.T) {
 		t.Logf("no client certificate: %v", err)
 		// skip_verify only relaxes the server check: the server still wants
 		// our certificate.
-		if a, err := Open(ctx, withParams(raw, "skip_verify=true&open_timeout=5s")); err == nil {
+		if a, err := OpenURL(ctx, withParams(raw, "skip_verify=true&open_timeout=5s")); err == nil {
 			_ = a.Close()
 			t.Fatal("Open with skip_verify and without a client certificate succeeded")
 		}
@@ -134,7 +134,7 @@ func TestMutualTLS(t *testing.T) {
 		}
 	})
 
-	t.Run("URLConfig with client certificate", func(t *testing.T) {
+	t.Run("Config with client certificate", func(t *testing.T) {
 		cfg, err := ParseURL(raw)
 		if err != nil {
 			t.Fatal(err)
@@ -143,7 +143,7 @@ func TestMutualTLS(t *testing.T) {
 			t.Fatalf("rediss:// gave TLSConfig %+v", cfg.Standalone.TLSConfig)
 		}
 		withClientCert(cfg.Standalone.TLSConfig, files, good)
-		a, err := OpenConfig(ctx, cfg)
+		a, err := Open(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,13 +166,13 @@ func TestMutualTLS(t *testing.T) {
 		roundTrip(ctx, t, a)
 	})
 
-	t.Run("URLConfig with a certificate from another CA", func(t *testing.T) {
+	t.Run("Config with a certificate from another CA", func(t *testing.T) {
 		cfg, err := ParseURL(withParams(raw, "open_timeout=5s"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		withClientCert(cfg.Standalone.TLSConfig, files, other.ClientConfig().Certificates[0])
-		a, err := OpenConfig(ctx, cfg)
+		a, err := Open(ctx, cfg)
 		if err == nil {
 			_ = a.Close()
 			t.Fatal("a client certificate from an unknown CA was accepted")
@@ -197,7 +197,7 @@ func TestMutualTLSCluster(t *testing.T) {
 		t.Fatalf("URL %s", cl.RedactedURL())
 	}
 	for _, q := range []string{"skip_verify=true", caParams(files)} {
-		if a, err := Open(ctx, withParams(raw, q+"&open_timeout=5s")); err == nil {
+		if a, err := OpenURL(ctx, withParams(raw, q+"&open_timeout=5s")); err == nil {
 			_ = a.Close()
 			t.Fatalf("Open with %s and without a client certificate succeeded", q)
 		} else if strings.Contains(err.Error(), "cl-pw") {
@@ -206,7 +206,7 @@ func TestMutualTLSCluster(t *testing.T) {
 	}
 	other := redistest.GenerateTLS(t, "")
 	q := tlsQuery(paramTLSCAFile, other.CAFile, paramTLSCertFile, files.ClientCertFile, paramTLSKeyFile, files.ClientKeyFile)
-	if a, err := Open(ctx, withParams(raw, q+"&open_timeout=5s")); err == nil {
+	if a, err := OpenURL(ctx, withParams(raw, q+"&open_timeout=5s")); err == nil {
 		_ = a.Close()
 		t.Fatal("a cluster whose certificates are from a CA outside tls_ca_file was accepted")
 	} else if !isCertError(err) {
@@ -219,7 +219,7 @@ func TestMutualTLSCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	withClientCert(cfg.Cluster.TLSConfig, files, files.ClientConfig().Certificates[0])
-	b, err := OpenConfig(ctx, cfg)
+	b, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

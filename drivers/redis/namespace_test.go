@@ -29,7 +29,7 @@ func TestChannelIsScopedByTheCacheNamespace(t *testing.T) {
 		{"an explicit channel wins", shop, base + "&prefix=app:&invalidation_channel=mine", "mine"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := Open(tc.ctx, tc.url)
+			a, err := OpenURL(tc.ctx, tc.url)
 			if err != nil {
 				t.Fatal(err)
 			}

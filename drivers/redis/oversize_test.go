@@ -61,7 +61,7 @@ func TestOversizedValueFailsOnlyItsOwnCall(t *testing.T) {
 	for _, hidden := range []bool{false, true} {
 		t.Run(fmt.Sprintf("config_hidden=%v", hidden), func(t *testing.T) {
 			ctx := ctxT(t)
-			a, err := Open(ctx, withParams(smallBulkURL(srv, hidden), "prefix="+redistest.RandomPrefix()))
+			a, err := OpenURL(ctx, withParams(smallBulkURL(srv, hidden), "prefix="+redistest.RandomPrefix()))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -95,7 +95,7 @@ func TestStalledServerBoundsCallsWithoutDeadline(t *testing.T) {
 				p := redistest.StartProxy(t, srv.Addr())
 				u := fmt.Sprintf("redis://%s/0?read_timeout=%v&write_timeout=%v&prefix=%s&grace=%v&autopipeline=%v",
 					p.Addr(), stallTimeout, stallTimeout, redistest.RandomPrefix(), grace, pipe)
-				a, err := Open(ctxT(t), u)
+				a, err := OpenURL(ctxT(t), u)
 				if err != nil {
 					t.Fatal(err)
 				}

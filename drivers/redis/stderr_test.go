@@ -50,7 +50,7 @@ func stderrScenario(t *testing.T) {
 	}
 	cfg.Options.Logger = logger
 	ctx := context.Background()
-	a, err := OpenConfig(ctx, cfg)
+	a, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func stderrScenario(t *testing.T) {
 	wg.Wait()
 
 	// An outage: every call dials a dead server.
-	b, err := OpenConfig(ctx, cfg)
+	b, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func TestRedissURL(t *testing.T) {
 	}
 
 	// The server's certificate is signed by a CA the system does not trust.
-	_, err := Open(ctx, raw)
+	_, err := OpenURL(ctx, raw)
 	if err == nil {
 		t.Fatal("Open trusted an unknown CA")
 	}
@@ -65,7 +65,7 @@ func TestRedissURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Standalone.TLSConfig.RootCAs = files.ClientConfig().RootCAs
-	a, err := OpenConfig(ctx, cfg)
+	a, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestRedissURL(t *testing.T) {
 	}
 
 	// ...and so does skip_verify=true, for tests.
-	b, err := Open(ctx, withParams(raw, "skip_verify=true"))
+	b, err := OpenURL(ctx, withParams(raw, "skip_verify=true"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +95,12 @@ func TestRedissURL(t *testing.T) {
 
 	// tls_server_name= is the name verified: the certificate is valid for
 	// localhost (while the URL dials 127.0.0.1), not for cache.example.
-	d, err := Open(ctx, withParams(raw, caParams(files)+"&"+tlsQuery(paramTLSServerName, "localhost")))
+	d, err := OpenURL(ctx, withParams(raw, caParams(files)+"&"+tlsQuery(paramTLSServerName, "localhost")))
 	if err != nil {
 		t.Fatalf("tls_server_name=localhost: %v", err)
 	}
 	_ = d.Close()
-	_, err = Open(ctx, withParams(raw, caParams(files)+"&"+tlsQuery(paramTLSServerName, "cache.example")+"&open_timeout=5s"))
+	_, err = OpenURL(ctx, withParams(raw, caParams(files)+"&"+tlsQuery(paramTLSServerName, "cache.example")+"&open_timeout=5s"))
 	if err == nil {
 		t.Fatal("tls_server_name=cache.example accepted a certificate for 127.0.0.1 and localhost")
 	}

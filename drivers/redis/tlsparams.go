@@ -111,7 +111,7 @@ func (t tlsParams) apply(tc *tls.Config, perNode bool) error {
 }
 
 // tlsConfig is the TLS configuration of cfg's topology, nil without TLS.
-func (c *URLConfig) tlsConfig() *tls.Config {
+func (c *Config) tlsConfig() *tls.Config {
 	switch {
 	case c.Standalone != nil:
 		return c.Standalone.TLSConfig

@@ -19,19 +19,28 @@ import (
 // DefaultOpenTimeout bounds the connection check Open makes (URL open_timeout=).
 const DefaultOpenTimeout = 3 * time.Second
 
+// Scheme is the main URL scheme this package registers with the registry: "redis".
+// It also registers rediss (TLS), and redis+cluster, redis+sentinel and their TLS
+// forms rediss+cluster and rediss+sentinel.
+const Scheme = "redis"
+
 // schemes are the URL schemes this driver registers with the registry.
-var schemes = []string{"redis", "rediss", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel"}
+var schemes = []string{Scheme, "rediss", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel"}
 
 func init() {
 	for _, s := range schemes {
-		registry.Register(s, registry.FactoryOf(func(ctx context.Context, u *url.URL) (*Adapter, error) {
-			cfg, err := parseURL(u)
-			if err != nil {
-				return nil, err
-			}
-			return openConfig(ctx, cfg) // the registry names the (redacted) URL in errors
-		}))
+		registry.Register(s, registry.FactoryOf(openURL))
 	}
+}
+
+// openURL is the factory registry.Open uses for the driver's schemes; the registry
+// names the (redacted) URL in its errors.
+func openURL(ctx context.Context, u *url.URL) (*Adapter, error) {
+	cfg, err := parseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	return openConfig(ctx, cfg)
 }
 
 // Strata's own URL parameters; every other parameter goes to go-redis's parser.
@@ -54,11 +63,11 @@ var strataParams = append([]string{paramPrefix, paramGrace, paramLazy, paramOpen
 // hide them: Strata refuses them.
 var credentialParams = []string{"password", "username", "sentinel_password", "sentinel_username"}
 
-// URLConfig is a parsed Strata Redis URL: the go-redis options of exactly one
+// Config is a parsed Strata Redis URL: the go-redis options of exactly one
 // topology (the others are nil), the adapter's Options, and how to open it. The URL's
 // tls_* parameters are already applied to TLSConfig (their files read); adjust it
-// further (e.g. TLSConfig.GetClientCertificate) before OpenConfig.
-type URLConfig struct {
+// further (e.g. TLSConfig.GetClientCertificate) before Open.
+type Config struct {
 	Standalone *goredis.Options         // redis://, rediss://
 	Cluster    *goredis.ClusterOptions  // redis+cluster://, rediss+cluster://
 	Sentinel   *goredis.FailoverOptions // redis+sentinel://, rediss+sentinel://
@@ -76,7 +85,7 @@ type URLConfig struct {
 }
 
 // String describes the configuration without its password.
-func (c *URLConfig) String() string {
+func (c *Config) String() string {
 	if c.redacted != "" {
 		return c.redacted
 	}
@@ -93,7 +102,7 @@ func (c *URLConfig) String() string {
 
 // NewClient creates the go-redis client the configuration describes. The caller
 // owns it.
-func (c *URLConfig) NewClient() (goredis.UniversalClient, error) {
+func (c *Config) NewClient() (goredis.UniversalClient, error) {
 	switch {
 	case c.Standalone != nil:
 		return goredis.NewClient(c.Standalone), nil
@@ -105,26 +114,22 @@ func (c *URLConfig) NewClient() (goredis.UniversalClient, error) {
 		}
 		return goredis.NewFailoverClient(c.Sentinel), nil
 	}
-	return nil, errors.New("strata/redis: URLConfig has no Standalone, Cluster or Sentinel options")
+	return nil, errors.New("strata/redis: Config has no Standalone, Cluster or Sentinel options")
 }
 
-// Open parses rawURL (see the package doc for the forms and parameters), creates
+// OpenURL parses rawURL (see the package doc for the forms and parameters), creates
 // the client, checks the connection (unless lazy=true) and returns an adapter that
 // owns the client: Close closes it. Errors never contain the password.
-func Open(ctx context.Context, rawURL string) (*Adapter, error) {
-	cfg, err := ParseURL(rawURL)
-	if err != nil {
-		return nil, err
-	}
-	return OpenConfig(ctx, cfg)
+func OpenURL(ctx context.Context, rawURL string) (*Adapter, error) {
+	return registry.OpenURL(ctx, rawURL, openURL)
 }
 
-// OpenConfig creates cfg's client, checks the connection within cfg.OpenTimeout
+// Open creates cfg's client, checks the connection within cfg.OpenTimeout
 // (bounded also by ctx) unless cfg.Lazy, and returns an adapter that owns the
 // client. Unless cfg.Options.InvalidationChannel is set, the invalidation channel is
 // DefaultChannelPrefix + cfg.Options.Prefix + the namespace ctx carries
 // (registry.NamespaceFrom: strata.Open puts the cache's Options.Prefix there).
-func OpenConfig(ctx context.Context, cfg *URLConfig) (*Adapter, error) {
+func Open(ctx context.Context, cfg *Config) (*Adapter, error) {
 	a, err := openConfig(ctx, cfg)
 	if err != nil {
 		// cfg's String is already redacted: scrub only the words of the error below.
@@ -134,7 +139,7 @@ func OpenConfig(ctx context.Context, cfg *URLConfig) (*Adapter, error) {
 }
 
 // scrub hides the configuration's passwords in err's text.
-func (c *URLConfig) scrub(err error) error {
+func (c *Config) scrub(err error) error {
 	var secrets []string
 	switch {
 	case c.Standalone != nil:
@@ -147,7 +152,7 @@ func (c *URLConfig) scrub(err error) error {
 	return registry.Scrub(err, secrets...)
 }
 
-func openConfig(ctx context.Context, cfg *URLConfig) (*Adapter, error) {
+func openConfig(ctx context.Context, cfg *Config) (*Adapter, error) {
 	if err := adapter.CheckContext(ctx); err != nil {
 		return nil, err
 	}
@@ -187,7 +192,7 @@ func openConfig(ctx context.Context, cfg *URLConfig) (*Adapter, error) {
 
 // ParseURL parses a Strata Redis URL into go-redis options and adapter Options
 // without connecting. Errors never contain the password.
-func ParseURL(rawURL string) (*URLConfig, error) {
+func ParseURL(rawURL string) (*Config, error) {
 	u, err := registry.ParseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -211,7 +216,7 @@ func describeURL(u *url.URL) string {
 	return c.Redacted()
 }
 
-func parseURL(u *url.URL) (*URLConfig, error) {
+func parseURL(u *url.URL) (*Config, error) {
 	cfg, err := parse(u)
 	if err != nil {
 		return nil, scrubPassword(err, u)
@@ -220,7 +225,7 @@ func parseURL(u *url.URL) (*URLConfig, error) {
 	return cfg, nil
 }
 
-func parse(u *url.URL) (*URLConfig, error) {
+func parse(u *url.URL) (*Config, error) {
 	base, kind, _ := strings.Cut(strings.ToLower(u.Scheme), "+")
 	if (base != "redis" && base != "rediss") || (kind != "" && kind != "cluster" && kind != "sentinel") {
 		return nil, fmt.Errorf("unknown scheme %q: want one of %s", u.Scheme, strings.Join(schemes, ", "))
@@ -243,7 +248,7 @@ func parse(u *url.URL) (*URLConfig, error) {
 		}
 	}
 	p := registry.NewParams(&url.URL{RawQuery: own.Encode()})
-	cfg := &URLConfig{}
+	cfg := &Config{}
 	cfg.Options.Prefix = p.String(paramPrefix, "")
 	cfg.Options.Grace = p.Duration(paramGrace, 0)
 	cfg.Options.AllowClearWithoutPrefix = p.Bool(paramClearAll, false)

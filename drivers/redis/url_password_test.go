@@ -57,7 +57,7 @@ func TestParseURLPasswordWithDelimiters(t *testing.T) {
 
 // parsedPasswords lists the passwords in cfg's go-redis options (the sentinels'
 // too, where sentinel_auth=true set them).
-func parsedPasswords(cfg *URLConfig) string {
+func parsedPasswords(cfg *Config) string {
 	switch {
 	case cfg.Standalone != nil:
 		return fmt.Sprint([]string{cfg.Standalone.Password})
@@ -89,7 +89,7 @@ func TestOpenWithDelimiterPasswordsOnARealServer(t *testing.T) {
 				continue // refused by ParseURL (TestParseURLPasswordWithDelimiters)
 			}
 			raw := "redis://" + user + ":" + written + "@" + srv.Addr() + "/0?prefix=" + redistest.RandomPrefix()
-			a, err := Open(ctx, raw)
+			a, err := OpenURL(ctx, raw)
 			if err != nil {
 				t.Errorf("Open as %s with %q: %v", user, written, err)
 				continue
@@ -109,7 +109,7 @@ func TestOpenWithDelimiterPasswordsOnARealServer(t *testing.T) {
 			// but neither password.
 			wrong := "redis://" + user + ":" + written + "Zx8@" + srv.Addr() + "/0?max_retries=-1"
 			for name, open := range map[string]func() error{
-				"Open":          func() error { _, err := Open(ctx, wrong); return err },
+				"Open":          func() error { _, err := OpenURL(ctx, wrong); return err },
 				"registry.Open": func() error { _, err := registry.Open(ctx, wrong); return err },
 			} {
 				err := open()

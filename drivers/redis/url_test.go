@@ -175,7 +175,7 @@ func TestRegistrySchemes(t *testing.T) {
 func TestOpenAndRegistryOpen(t *testing.T) {
 	ctx := ctxT(t)
 	u := serverURL(t)
-	a, err := Open(ctx, u)
+	a, err := OpenURL(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestOpenFailsFastOnAWrongAddress(t *testing.T) {
 	}
 	raw := "redis://user:s3cret@" + addr + "/0"
 	start := time.Now()
-	_, err := Open(ctx, raw)
+	_, err := OpenURL(ctx, raw)
 	if err == nil {
 		t.Fatal("Open of a dead address succeeded")
 	}
@@ -223,7 +223,7 @@ func TestOpenFailsFastOnAWrongAddress(t *testing.T) {
 	}
 
 	// lazy=true skips the check; calls fail later, with the backend's error.
-	a, err := Open(ctx, raw+"?lazy=true")
+	a, err := OpenURL(ctx, raw+"?lazy=true")
 	if err != nil {
 		t.Fatalf("lazy Open: %v", err)
 	}
@@ -235,7 +235,7 @@ func TestOpenFailsFastOnAWrongAddress(t *testing.T) {
 	// The ping at open is bounded by ctx as well.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := Open(cctx, raw); !errors.Is(err, context.Canceled) {
+	if _, err := OpenURL(cctx, raw); !errors.Is(err, context.Canceled) {
 		t.Errorf("Open with a cancelled ctx: %v", err)
 	}
 }
@@ -247,7 +247,7 @@ func TestWrongPasswordIsNotInTheError(t *testing.T) {
 		"redis://:wr0ng-passw0rd@" + srv.Addr() + "/0",
 		"redis://default:wr0ng-passw0rd@" + srv.Addr() + "/0",
 	} {
-		_, err := Open(ctx, raw)
+		_, err := OpenURL(ctx, raw)
 		if err == nil {
 			t.Fatal("Open with a wrong password succeeded")
 		}
@@ -264,7 +264,7 @@ func TestWrongPasswordIsNotInTheError(t *testing.T) {
 		t.Logf("wrong password: %v", err)
 	}
 	// And the right one works.
-	a, err := Open(ctx, srv.URL())
+	a, err := OpenURL(ctx, srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestWrongPasswordIsNotInTheError(t *testing.T) {
 
 func TestOpenedAdapterOwnsItsClient(t *testing.T) {
 	ctx := ctxT(t)
-	a, err := Open(ctx, serverURL(t))
+	a, err := OpenURL(ctx, serverURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/wire"
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/stratacache/strata/registry"
 )
 
 // URL is a Strata Redis URL (see the package doc), a distinct type so that
@@ -15,29 +17,21 @@ type URL string
 // its client; the cleanup closes both. Bind adapter.Adapter to it in your injector:
 //
 //	wire.Build(redis.ProviderSet, wire.Bind(new(adapter.Adapter), new(*redis.Adapter)))
-var ProviderSet = wire.NewSet(ProvideFromURL)
+var ProviderSet = wire.NewSet(ProvideURL)
 
 // ClientProviderSet provides a *Adapter wrapping a go-redis client and *Options the
 // injector supplies; the cleanup closes the adapter but not the client, whose own
 // provider should close it.
-var ClientProviderSet = wire.NewSet(ProvideWithClient)
+var ClientProviderSet = wire.NewSet(ProvideClient)
 
-// ProvideFromURL opens u (as Open does) for dependency injection; the cleanup
+// ProvideURL opens u (as OpenURL does) for dependency injection; the cleanup
 // closes the adapter and its client.
-func ProvideFromURL(ctx context.Context, u URL) (*Adapter, func(), error) {
-	a, err := Open(ctx, string(u))
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, func() { _ = a.Close() }, nil
+func ProvideURL(ctx context.Context, u URL) (*Adapter, func(), error) {
+	return registry.WithCleanup(OpenURL(ctx, string(u)))
 }
 
-// ProvideWithClient wraps client (as New does) for dependency injection; the
+// ProvideClient wraps client (as New does) for dependency injection; the
 // cleanup closes the adapter (ending its subscriptions), never the client.
-func ProvideWithClient(client goredis.UniversalClient, opts *Options) (*Adapter, func(), error) {
-	a, err := New(client, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, func() { _ = a.Close() }, nil
+func ProvideClient(client goredis.UniversalClient, opts *Options) (*Adapter, func(), error) {
+	return registry.WithCleanup(New(client, opts))
 }

@@ -11,7 +11,7 @@ import (
 
 func TestProviders(t *testing.T) {
 	ctx := ctxT(t)
-	a, cleanup, err := ProvideFromURL(ctx, URL(withParams(serverURL(t), "prefix="+redistest.RandomPrefix())))
+	a, cleanup, err := ProvideURL(ctx, URL(withParams(serverURL(t), "prefix="+redistest.RandomPrefix())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,14 +24,14 @@ func TestProviders(t *testing.T) {
 		t.Errorf("after cleanup: %v", err)
 	}
 	if c.Ping(ctx).Err() == nil {
-		t.Error("the cleanup of ProvideFromURL left its client open")
+		t.Error("the cleanup of ProvideURL left its client open")
 	}
-	if _, _, err := ProvideFromURL(ctx, "redis://h/0?bogus=1"); err == nil {
+	if _, _, err := ProvideURL(ctx, "redis://h/0?bogus=1"); err == nil {
 		t.Error("a bad URL was accepted")
 	}
 
 	rdb := client(t, serverURL(t))
-	b, cleanup, err := ProvideWithClient(rdb, &Options{Prefix: redistest.RandomPrefix()})
+	b, cleanup, err := ProvideClient(rdb, &Options{Prefix: redistest.RandomPrefix()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +40,6 @@ func TestProviders(t *testing.T) {
 		t.Errorf("after cleanup: %v", err)
 	}
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Errorf("the cleanup of ProvideWithClient closed the caller's client: %v", err)
+		t.Errorf("the cleanup of ProvideClient closed the caller's client: %v", err)
 	}
 }

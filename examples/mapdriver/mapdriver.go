@@ -23,7 +23,7 @@ func Open(_ context.Context, u *url.URL) (*Map, error) {
 	return &Map{m: map[string]item{}}, nil
 }
 
-// Map is an adapter.Adapter keeping copies of values, with their deadlines, in m (nil
+// Map is an adapter.Adapter keeping copies of values, with their TTLs, in m (nil
 // once closed). It implements no optional capability: strata.Cache loops where needed.
 type Map struct {
 	mu sync.Mutex
@@ -32,16 +32,8 @@ type Map struct {
 
 type item struct {
 	v   []byte
-	exp time.Time // the zero Time: never
-}
-
-// deadline returns when a value stored now for ttl expires. time.Time reaches far past
-// any Duration, so even a ttl near math.MaxInt64 cannot overflow.
-func deadline(ttl time.Duration) time.Time {
-	if ttl == adapter.NoExpiration {
-		return time.Time{}
-	}
-	return time.Now().Add(ttl)
+	at  time.Time     // when v was stored or its ttl set
+	ttl time.Duration // adapter.NoExpiration: never expires
 }
 
 // do runs f under the lock, unless ctx has ended or c is closed.
@@ -58,7 +50,7 @@ func (c *Map) do(ctx context.Context, f func() error) error {
 
 // value returns a copy of key's value, or a miss if it is missing or expired.
 func (c *Map) value(key string) ([]byte, error) {
-	if it, ok := c.m[key]; ok && (it.exp.IsZero() || time.Now().Before(it.exp)) {
+	if it, ok := c.m[key]; ok && (it.ttl < 0 || time.Since(it.at) < it.ttl) {
 		return slices.Clone(it.v), nil
 	}
 	return nil, adapter.NotFound(key)
@@ -72,14 +64,14 @@ func (c *Map) Get(ctx context.Context, key string) (v []byte, err error) {
 
 // Set stores a copy of v under key for ttl.
 func (c *Map) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
-	return c.do(ctx, func() error { c.m[key] = item{slices.Clone(v), deadline(ttl)}; return nil })
+	return c.do(ctx, func() error { c.m[key] = item{slices.Clone(v), time.Now(), ttl}; return nil })
 }
 
 // UpdateTimeout gives key a new ttl and returns its value.
 func (c *Map) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) (v []byte, err error) {
 	err = c.do(ctx, func() error {
 		if v, err = c.value(key); err == nil {
-			c.m[key] = item{c.m[key].v, deadline(ttl)}
+			c.m[key] = item{c.m[key].v, time.Now(), ttl}
 		}
 		return err
 	})
