@@ -111,7 +111,10 @@ func (c *Cache[V]) ready(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return adapter.CheckContext(ctx)
+	if ctx.Err() != nil {
+		return adapter.CheckContext(ctx)
+	}
+	return nil
 }
 
 // Get returns the value under key, or an error wrapping ErrNotFound when there is none
