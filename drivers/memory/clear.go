@@ -19,12 +19,9 @@ const clearCheckEvery = 1024
 // survive. If ctx ends part way, Clear returns its error and the keys not yet
 // removed stay.
 func (a *Adapter) Clear(ctx context.Context, prefix string) error {
-	if err := adapter.CheckContext(ctx); err != nil {
+	s, err := a.begin(ctx)
+	if err != nil {
 		return err
-	}
-	s := a.enter()
-	if s == nil {
-		return errClosed
 	}
 	defer a.leave(s)
 	if prefix == "" {

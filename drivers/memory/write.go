@@ -158,12 +158,9 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 // before anything is stored, so an item too large to store leaves the cache
 // unchanged.
 func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time.Duration) error {
-	if err := adapter.CheckContext(ctx); err != nil {
+	s, err := a.begin(ctx)
+	if err != nil {
 		return err
-	}
-	s := a.enter()
-	if s == nil {
-		return errClosed
 	}
 	defer a.leave(s)
 	type item struct {
