@@ -7,7 +7,8 @@ import (
 )
 
 // GetMany returns the values of the keys that exist, keyed as given; misses are
-// omitted. It is one round trip on adapters that implement adapter.Batcher.
+// omitted, and so are keys cached as absent (Options.NegativeTTL). It is one round
+// trip on adapters that implement adapter.Batcher.
 //
 // A key that cannot be served (its stored bytes do not decode, or the driver could
 // not read it) does not fail the others: GetMany returns every value it could read
@@ -98,7 +99,8 @@ func (c *Cache[V]) getMany(ctx context.Context, full []string) (map[string][]byt
 }
 
 // SetMany stores every item for ttl (as for Set). Every value is encoded before any is
-// stored, so a value the codec rejects leaves the cache unchanged.
+// stored, so a value the codec rejects leaves the cache unchanged. With
+// Options.NegativeTTL it removes the keys' absence records first, in one more call.
 func (c *Cache[V]) SetMany(ctx context.Context, items map[string]V, ttl time.Duration) error {
 	if err := c.ready(ctx); err != nil {
 		return err
@@ -119,6 +121,15 @@ func (c *Cache[V]) SetMany(ctx context.Context, items map[string]V, ttl time.Dur
 	}
 	if len(enc) == 0 {
 		return nil
+	}
+	if c.neg != nil {
+		full := make([]string, 0, len(enc))
+		for k := range enc {
+			full = append(full, k)
+		}
+		if err := c.clearAbsences(ctx, full); err != nil {
+			return err
+		}
 	}
 	if c.batcher != nil {
 		return c.batcher.SetMany(ctx, enc, ttl)

@@ -32,6 +32,24 @@ type Options[V any] struct {
 	// (see fastpath.Memoizer): every hit then decodes the stored bytes again. Leave it off
 	// unless V's decoding has side effects the cache must repeat.
 	DecodeEveryHit bool
+	// FailurePolicy says what GetOrSet does when the cache fails: the default,
+	// LoadOnCacheError, calls the loader and returns its value; ReturnCacheError
+	// returns the cache's error. Other calls always return cache errors.
+	FailurePolicy FailurePolicy
+	// OnError, when set, is told about every cache failure GetOrSet carries on from
+	// instead of returning it: op is OpRead, OpDecode or OpStore, key the caller's
+	// key, err the cache's error. It is called on the goroutine of the caller or of
+	// the load, before the GetOrSet calls concerned return, once per failed read
+	// (each caller's) and once per failed store: a hook for logs and counters. It
+	// must be safe for concurrent use and quick, and must not panic or call the
+	// Cache's GetOrSet (a load may be waiting for it to return).
+	OnError func(op, key string, err error)
+	// NegativeTTL, when positive, turns on negative caching: a GetOrSet loader
+	// returning an error that wraps ErrNotFound makes the Cache record the key as
+	// absent for NegativeTTL, and until then Get and GetOrSet answer
+	// ErrCachedAbsence without calling the loader (see Cache.GetOrSet for the
+	// record, its cost and its rules). 0 (the default) or less turns it off.
+	NegativeTTL time.Duration
 }
 
 // Cache is the typed cache users hold: it encodes values with a codec, namespaces keys
@@ -47,6 +65,9 @@ type Cache[V any] struct {
 	defaultTTL  time.Duration
 	prefix      string
 	loadTimeout time.Duration
+	policy      FailurePolicy
+	onError     func(op, key string, err error)
+	neg         *negative // nil unless Options.NegativeTTL is on
 
 	closed atomic.Bool // set by Close: every later call returns ErrClosed without calling the driver
 
@@ -75,6 +96,8 @@ func New[V any](a adapter.Adapter, opts *Options[V]) *Cache[V] {
 		defaultTTL:  opts.DefaultTTL,
 		prefix:      opts.Prefix,
 		loadTimeout: opts.LoadTimeout,
+		policy:      opts.FailurePolicy,
+		onError:     opts.OnError,
 		flight:      make(map[string]*call[V]),
 	}
 	c.life, c.end = context.WithCancel(context.Background())
@@ -85,6 +108,9 @@ func New[V any](a adapter.Adapter, opts *Options[V]) *Cache[V] {
 	}
 	c.memo = memoFor(a, c.codec, opts.DecodeEveryHit)
 	c.viewer = viewerFor(a, c.codec)
+	if c.neg = negativeFor(a, opts.NegativeTTL, c.prefix); c.neg != nil && !c.neg.lookup {
+		c.viewer = pairView{a: a, b: c.batcher, neg: c.neg}
+	}
 	if c.defaultTTL == 0 {
 		c.defaultTTL = StandardTTL
 	}
@@ -118,8 +144,10 @@ func (c *Cache[V]) ready(ctx context.Context) error {
 }
 
 // Get returns the value under key, or an error wrapping ErrNotFound when there is none
-// (the Python original's fail=True), or ErrCodec when the stored bytes cannot be
-// decoded by this cache's codec.
+// (the Python original's fail=True; ErrCachedAbsence too when the key is cached as
+// absent, see Options.NegativeTTL), or ErrCodec when the stored bytes cannot be
+// decoded by this cache's codec. A backend failure is returned as it is, whatever
+// Options.FailurePolicy says.
 func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 	if err := c.ready(ctx); err != nil {
 		var zero V
@@ -139,7 +167,24 @@ func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
 	b, err := c.a.Get(ctx, full)
 	if err != nil {
 		var zero V
-		return zero, c.callerKey(err, full, key)
+		return zero, c.missed(ctx, err, full, key)
+	}
+	return c.decode(key, b)
+}
+
+// get is Get's read of the checked key (full: with the prefix), for GetOrSet. Get
+// spells it out itself, so that a hit costs no further call.
+func (c *Cache[V]) get(ctx context.Context, key, full string) (V, error) {
+	if c.memo != nil {
+		return c.getMemo(ctx, key, full)
+	}
+	if c.viewer != nil {
+		return c.getView(ctx, key, full)
+	}
+	b, err := c.a.Get(ctx, full)
+	if err != nil {
+		var zero V
+		return zero, c.missed(ctx, err, full, key)
 	}
 	return c.decode(key, b)
 }
@@ -155,14 +200,17 @@ func (c *Cache[V]) GetOrDefault(ctx context.Context, key string, def V) (V, erro
 }
 
 // Set stores v under key for ttl: a positive duration, DefaultTTL for the cache's
-// default, or NoExpiration.
+// default, or NoExpiration. With Options.NegativeTTL it also removes the key's
+// absence record, first.
 func (c *Cache[V]) Set(ctx context.Context, key string, v V, ttl time.Duration) error {
-	_, err := c.set(ctx, key, v, ttl)
+	_, err := c.set(ctx, key, v, ttl, true)
 	return err
 }
 
-// set is Set, returning the encoded value too (nil when encoding failed).
-func (c *Cache[V]) set(ctx context.Context, key string, v V, ttl time.Duration) ([]byte, error) {
+// set is Set, returning the encoded value too (nil when the value was not encoded).
+// clear says whether to remove key's absence record (with negative caching on)
+// before storing: GetOrSet stores without, having just found none.
+func (c *Cache[V]) set(ctx context.Context, key string, v V, ttl time.Duration, clear bool) ([]byte, error) {
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -177,11 +225,17 @@ func (c *Cache[V]) set(ctx context.Context, key string, v V, ttl time.Duration) 
 	if err != nil {
 		return nil, err
 	}
+	if clear && c.neg != nil {
+		if err := c.clearAbsences(ctx, []string{full}); err != nil {
+			return b, err
+		}
+	}
 	return b, c.callerKey(c.a.Set(ctx, full, b, ttl), full, key)
 }
 
 // Remove deletes keys and reports whether every distinct one existed. Removing no keys
-// reports true.
+// reports true. With Options.NegativeTTL it removes the keys' absence records too
+// (first, in a call of their own); a key recorded as absent did not exist.
 func (c *Cache[V]) Remove(ctx context.Context, keys ...string) (bool, error) {
 	if err := c.ready(ctx); err != nil {
 		return false, err
@@ -192,6 +246,11 @@ func (c *Cache[V]) Remove(ctx context.Context, keys ...string) (bool, error) {
 	full, err := c.fullKeys(keys)
 	if err != nil {
 		return false, err
+	}
+	if c.neg != nil {
+		if err := c.clearAbsences(ctx, full); err != nil {
+			return false, err
+		}
 	}
 	return c.a.Remove(ctx, full...)
 }
@@ -221,6 +280,11 @@ func (c *Cache[V]) UpdateTimeout(ctx context.Context, key string, ttl time.Durat
 func (c *Cache[V]) fullKey(key string) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err
+	}
+	if c.neg != nil {
+		if err := reserved(key); err != nil {
+			return "", err
+		}
 	}
 	return c.prefixed(key)
 }
@@ -259,6 +323,11 @@ func (c *Cache[V]) fullKeys(keys []string) ([]string, error) {
 	}
 	full := make([]string, len(keys))
 	for i, k := range keys {
+		if c.neg != nil {
+			if err := reserved(k); err != nil {
+				return nil, err
+			}
+		}
 		f, err := c.prefixed(k)
 		if err != nil {
 			return nil, err

@@ -3,7 +3,9 @@ package strata_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -122,16 +124,48 @@ var errDown = errors.New("backend down")
 
 func (storeFails) Set(context.Context, string, []byte, time.Duration) error { return errDown }
 
-func TestGetOrSetReturnsValueAndStoreError(t *testing.T) {
-	c := strata.New[string](storeFails{newMemory(t)}, nil)
-	var loads atomic.Int32
-	v, err := c.GetOrSet(context.Background(), "k", 0, func(context.Context) (string, error) {
-		loads.Add(1)
-		return "fresh", nil
-	})
-	if v != "fresh" || !errors.Is(err, errDown) || loads.Load() != 1 {
-		t.Fatalf("GetOrSet = %q, %v after %d loads", v, err, loads.Load())
+// TestGetOrSetStoreFailure: by default a store that fails costs the caller nothing
+// (the value, a nil error; OnError hears of it, once, and the store is not retried);
+// under ReturnCacheError the store's error comes with the value.
+func TestGetOrSetStoreFailure(t *testing.T) {
+	for _, policy := range []strata.FailurePolicy{strata.LoadOnCacheError, strata.ReturnCacheError} {
+		s := &storeCounter{Adapter: storeFails{newMemory(t)}}
+		var reports []string
+		c := strata.New[string](s, &strata.Options[string]{
+			FailurePolicy: policy,
+			OnError: func(op, key string, err error) {
+				reports = append(reports, fmt.Sprintf("%s %s %v", op, key, errors.Is(err, errDown)))
+			},
+		})
+		var loads atomic.Int32
+		v, err := c.GetOrSet(context.Background(), "k", 0, func(context.Context) (string, error) {
+			loads.Add(1)
+			return "fresh", nil
+		})
+		if v != "fresh" || loads.Load() != 1 || s.sets.Load() != 1 {
+			t.Fatalf("policy %d: GetOrSet = %q, %v after %d loads, %d stores", policy, v, err, loads.Load(), s.sets.Load())
+		}
+		if policy == strata.ReturnCacheError {
+			if !errors.Is(err, errDown) || len(reports) != 0 {
+				t.Fatalf("ReturnCacheError: err %v (want errDown), reports %q (want none)", err, reports)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(reports, []string{strata.OpStore + " k true"}) {
+			t.Fatalf("LoadOnCacheError: err %v (want nil), reports %q (want one store of k)", err, reports)
+		}
 	}
+}
+
+// storeCounter counts the Sets that reach the adapter inside.
+type storeCounter struct {
+	adapter.Adapter
+	sets atomic.Int32
+}
+
+func (s *storeCounter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	s.sets.Add(1)
+	return s.Adapter.Set(ctx, key, value, ttl)
 }
 
 func TestSetManyEncodesEverythingFirst(t *testing.T) {

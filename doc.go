@@ -51,11 +51,21 @@
 //
 // # Errors
 //
-// Every error can be tested with errors.Is: [ErrNotFound], [ErrClosed],
-// [ErrInvalidKey], [ErrInvalidTTL], [ErrCodec], [ErrUnavailable],
-// [ErrLoaderPanicked], and the context's own error when ctx ends. Errors about a
-// key name the key the caller passed ([KeyError]); batches name the keys they could
-// not serve ([BatchError]). Passwords never appear in errors.
+// Every error can be tested with errors.Is: [ErrNotFound] (and [ErrCachedAbsence]
+// for a key cached as absent), [ErrClosed], [ErrInvalidKey], [ErrInvalidTTL],
+// [ErrCodec], [ErrUnavailable], [ErrLoaderPanicked], and the context's own error
+// when ctx ends. Errors about a key name the key the caller passed ([KeyError]);
+// batches name the keys they could not serve ([BatchError]). Passwords never appear
+// in errors.
+//
+// # Failures
+//
+// GetOrSet prefers its loader to a failing cache ([FailurePolicy]): a read that
+// fails (an outage, a driver closed underneath) or finds bytes the codec cannot
+// decode (a field that changed type in a deploy) loads instead, once however many
+// callers wait, and a store that fails is skipped; [Options].OnError hears about
+// each. Get and the other calls return every error. With [Options].NegativeTTL a
+// loader's ErrNotFound is cached as well.
 //
 // # Guarantees
 //

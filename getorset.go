@@ -75,8 +75,42 @@ func (c *Cache[V]) result(cl *call[V]) (V, error) {
 // waiter whose ctx ends returns its ctx error at once; the shared load goes on
 // (bounded by Options.LoadTimeout) for the others. Each waiter gets a copy of its own
 // of the loaded value, as from Get. A loader error is returned to every waiter and not
-// cached; a loader panic becomes ErrLoaderPanicked. If the loaded value cannot be
-// stored, GetOrSet returns it together with the store error.
+// cached (but see negative caching below); a loader panic becomes ErrLoaderPanicked.
+//
+// The loader holds the truth, so under the default Options.FailurePolicy,
+// LoadOnCacheError, a failing cache does not fail GetOrSet: a key that cannot be read
+// is loaded (single flight still holds), and a loaded value that cannot be stored is
+// returned with a nil error, the store not retried. Options.OnError hears about each
+// failure. Under ReturnCacheError a read's error is returned without loading, and a
+// store's error together with the loaded value. FailurePolicy says which errors are
+// which.
+//
+// Stored bytes the codec cannot decode (an error wrapping ErrCodec: a field that
+// changed type in a deploy, a writer with another codec) are a miss here, under
+// either policy: GetOrSet loads, overwrites them and reports OpDecode to
+// Options.OnError. Get still returns ErrCodec for them.
+//
+// Negative caching (Options.NegativeTTL > 0): when load returns an error wrapping
+// ErrNotFound, every waiter gets that error and the key is recorded as absent for
+// NegativeTTL. Until the record expires Get and GetOrSet answer an error wrapping
+// ErrCachedAbsence (and so ErrNotFound) without calling the loader, in every process
+// sharing the backend, and GetMany omits the key; Set, SetMany and Remove remove the
+// record. The record is a key of its own beside the value's, prefix + AbsenceMark +
+// key, so no stored value (an empty one included) is ever read as an absence, and a
+// value stored under the key wins over a record. Its cost, only with NegativeTTL on:
+// over an adapter with an in-process fast path (drivers/memory, drivers/layered) a
+// miss of the value reads the record, one more lookup; over any other
+// adapter.Batcher (drivers/redis) every Get reads both keys in one GetMany, one round
+// trip; Set, SetMany and Remove make one more call, to remove records. Caches sharing a
+// namespace should agree on NegativeTTL: one without it neither sees nor removes
+// records. Keys whose record would be longer than MaxKeyLen are never recorded.
+//
+// Stale-if-error: when load fails (other than with ErrNotFound) and the driver still
+// holds the value that expired less than its grace period ago (drivers/memory and
+// drivers/redis with Options.Grace, URL grace=; drivers/layered over such an L2),
+// every waiter gets that value with an error wrapping ErrStale and the loader's
+// error, and Options.OnError hears OpStale. Without a grace period there is nothing
+// to serve, and the loader's error is returned as it is.
 //
 // Close cancels the context of the loads in flight (its cause is ErrClosed) and
 // their waiters return ErrClosed at once; a loader that ignores its ctx runs on until
@@ -95,11 +129,18 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 	if _, err := c.resolveTTL(ttl); err != nil {
 		return zero, err
 	}
-	v, err := c.Get(ctx, key)
-	if !errors.Is(err, ErrNotFound) {
-		return v, err // a hit, or a failure other than a miss
+	full, err := c.fullKey(key)
+	if err != nil {
+		return zero, err
 	}
-	full := c.prefix + key
+	v, readErr := c.get(ctx, key, full)
+	if readErr == nil {
+		return v, nil
+	}
+	first, err := c.triage(ctx, readErr)
+	if err != nil {
+		return zero, err // an absence, or a failure to return as it is
+	}
 
 	c.mu.Lock()
 	cl, loading := c.flight[full]
@@ -108,6 +149,11 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 		c.flight[full] = cl
 	}
 	c.mu.Unlock()
+	if first != lookMiss {
+		// Reported once this caller waits on the load: a hook that has heard from
+		// every caller knows that they will all share one.
+		c.report(opOf(first), key, readErr)
+	}
 	if !loading {
 		// The load runs in its own goroutine, detached from this caller's
 		// cancellation, so no single waiter can cancel it for the others; Close
@@ -117,7 +163,7 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 		go func() {
 			defer cancel(nil)
 			defer stop()
-			c.load(lctx, key, full, ttl, load, cl)
+			c.load(lctx, key, full, ttl, load, cl, first)
 		}()
 	}
 	select {
@@ -130,7 +176,9 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 	}
 }
 
-func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), cl *call[V]) {
+// load runs one GetOrSet load for the flight cl, after the first caller's read of
+// key found first.
+func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), cl *call[V], first look) {
 	returned := false
 	defer func() {
 		if r := recover(); r != nil || !returned {
@@ -144,11 +192,24 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		c.mu.Unlock()
 		close(cl.done)
 	}()
-	// Another caller's load may have stored the value between our miss and the
-	// moment we registered this call: look once more, so load runs once per miss.
-	if v, err := c.Get(ctx, key); !errors.Is(err, ErrNotFound) {
-		cl.val, cl.err, returned = v, err, true
-		return
+	if first == lookMiss {
+		// Another caller's load may have stored the value between our miss and the
+		// moment we registered this call: look once more, so load runs once per miss.
+		// After any other first look there is nothing to wait for.
+		v, err := c.get(ctx, key, full)
+		if err == nil {
+			cl.val, returned = v, true
+			return
+		}
+		l, ferr := c.triage(ctx, err)
+		if ferr != nil {
+			cl.err, returned = ferr, true
+			return
+		}
+		if l != lookMiss {
+			c.report(opOf(l), key, err)
+			first = l
+		}
 	}
 	lctx := ctx
 	if c.loadTimeout > 0 {
@@ -159,9 +220,32 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 	v, err := load(lctx)
 	returned = true
 	if err != nil {
+		if first != lookDown && c.serveStale(ctx, key, full, cl, err) {
+			return
+		}
 		cl.err = err
+		if c.neg != nil && first != lookDown && errors.Is(err, ErrNotFound) {
+			// Stored bytes this cache cannot read would hide the record: replace them.
+			if serr := c.storeAbsence(ctx, full, first != lookMiss); serr != nil {
+				c.report(OpStore, key, serr) // the caller's answer is err either way
+			}
+		}
 		return
 	}
 	cl.val = v
-	cl.enc, cl.err = c.set(ctx, key, v, ttl)
+	if first == lookDown {
+		// The backend is down: a store would only fail, after making every waiter
+		// wait for it. Encode anyway, for the waiters' copies (see result).
+		cl.enc, cl.err = c.encode(key, v)
+		return
+	}
+	enc, err := c.set(ctx, key, v, ttl, false)
+	cl.enc = enc
+	switch {
+	case err == nil:
+	case enc == nil || c.policy == ReturnCacheError:
+		cl.err = err // not encoded (or the Cache closed), or the caller asked for store errors
+	default:
+		c.report(OpStore, key, err)
+	}
 }

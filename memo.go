@@ -83,7 +83,7 @@ func (c *Cache[V]) getMemo(ctx context.Context, key, full string) (V, error) {
 		if errors.As(err, &df) {
 			return zero, &KeyError{Key: key, Err: df.err}
 		}
-		return zero, c.callerKey(err, full, key)
+		return zero, c.missed(ctx, err, full, key)
 	}
 	v, ok := got.(V)
 	if !ok {

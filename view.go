@@ -60,7 +60,7 @@ func (c *Cache[V]) getView(ctx context.Context, key, full string) (V, error) {
 	s.v, s.key = zero, "" // also drops a partly decoded value after an error
 	c.views.Put(s)
 	if err != nil {
-		return zero, c.callerKey(err, full, key)
+		return zero, c.missed(ctx, err, full, key)
 	}
 	return v, nil
 }

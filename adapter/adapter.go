@@ -86,6 +86,17 @@ type TTLReader interface {
 	GetWithTTL(ctx context.Context, key string) (value []byte, ttl time.Duration, err error)
 }
 
+// StaleReader is implemented by adapters that keep a value for a grace period after
+// it expires, so that UpdateTimeout can revive it: GetStale reads such a value too.
+// strata.Cache's GetOrSet uses it to answer with the expired value when the loader
+// fails (stale-if-error).
+type StaleReader interface {
+	// GetStale returns the value under key as Get does, with stale false; or a value
+	// that expired less than the driver's grace period ago, with stale true. Past the
+	// grace period (or without one) an expired key is a miss, as for Get.
+	GetStale(ctx context.Context, key string) (value []byte, stale bool, err error)
+}
+
 // Invalidator is implemented by a shared backend that can tell other processes a key
 // changed, so their in-process copies can be dropped.
 type Invalidator interface {

@@ -621,15 +621,17 @@ type wrapper struct {
 	ping          func(ctx context.Context) error
 	clear         func(ctx context.Context, prefix string) error
 	getMemo       func(ctx context.Context, key string, tag any, decode func([]byte) (any, error)) (any, error)
+	getStale      func(ctx context.Context, key string) ([]byte, bool, error)
 }
 
 var (
-	_ adapter.Adapter   = (*wrapper)(nil)
-	_ adapter.Batcher   = (*wrapper)(nil)
-	_ adapter.Pinger    = (*wrapper)(nil)
-	_ adapter.Clearer   = (*wrapper)(nil)
-	_ adapter.TTLReader = (*wrapper)(nil)
-	_ fastpath.Memoizer = (*wrapper)(nil)
+	_ adapter.Adapter     = (*wrapper)(nil)
+	_ adapter.Batcher     = (*wrapper)(nil)
+	_ adapter.Pinger      = (*wrapper)(nil)
+	_ adapter.Clearer     = (*wrapper)(nil)
+	_ adapter.TTLReader   = (*wrapper)(nil)
+	_ adapter.StaleReader = (*wrapper)(nil)
+	_ fastpath.Memoizer   = (*wrapper)(nil)
 )
 
 // mapTTL makes Set and SetMany store positive TTLs as f says.
@@ -702,6 +704,13 @@ func (w *wrapper) GetWithTTL(ctx context.Context, key string) ([]byte, time.Dura
 		return w.getWithTTL(ctx, key)
 	}
 	return w.m.GetWithTTL(ctx, key)
+}
+
+func (w *wrapper) GetStale(ctx context.Context, key string) ([]byte, bool, error) {
+	if w.getStale != nil {
+		return w.getStale(ctx, key)
+	}
+	return w.m.GetStale(ctx, key)
 }
 
 func (w *wrapper) Ping(ctx context.Context) error {

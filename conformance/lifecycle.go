@@ -78,12 +78,21 @@ func (s *suite) describeClosed() {
 		})
 
 		s.it("returns ErrClosed from every Cache method", func(ctx SpecContext) {
-			c := s.str(nil)
+			// ReturnCacheError: by default GetOrSet loads when the driver fails (the
+			// next spec); this one is about what the driver returns.
+			c := s.str(&strata.Options[string]{FailurePolicy: strata.ReturnCacheError})
 			Expect(c.Set(ctx, "k", "v", time.Hour)).To(Succeed())
 			// The driver's own Close: after Cache.Close the Cache answers ErrClosed
 			// itself, so only this way does the spec see what the driver returns.
 			Expect(s.a.Close()).To(Succeed())
 			expectCacheErrors(ctx, c, matchErr(adapter.ErrClosed))
+		})
+
+		s.it("lets GetOrSet load over a closed driver under the default FailurePolicy", func(ctx SpecContext) {
+			c := s.str(nil)
+			Expect(s.a.Close()).To(Succeed())
+			Expect(c.GetOrSet(ctx, "k", time.Hour, func(context.Context) (string, error) { return "loaded", nil })).
+				To(Equal("loaded"))
 		})
 
 		s.it("can be closed twice", func(ctx SpecContext) {

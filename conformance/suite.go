@@ -107,6 +107,7 @@ func DescribeAdapter(name string, h Harness) bool {
 		s.describeCloseUnderTraffic()
 		s.describeContext()
 		s.describeCapabilities()
+		s.describeStale()
 		s.describeViewer()
 		s.describeMemoizer()
 		s.describeConcurrency()

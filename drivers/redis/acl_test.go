@@ -213,7 +213,9 @@ func TestACLNoPermOutsideThePattern(t *testing.T) {
 			if err := admin.Set(ctx, "other:k", "secret value", 0).Err(); err != nil {
 				t.Fatal(err)
 			}
-			c := strata.New[string](a, nil)
+			// ReturnCacheError: by default GetOrSet would load past the NOPERM read
+			// (and report it to Options.OnError); this test is about the error itself.
+			c := strata.New(a, &strata.Options[string]{FailurePolicy: strata.ReturnCacheError})
 			loaderCalled := false
 			for op, call := range map[string]func() error{
 				"Set":      func() error { return c.Set(ctx, "k", "v", time.Hour) },

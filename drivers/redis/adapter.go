@@ -59,10 +59,15 @@ type Options struct {
 	AutoPipeline bool
 
 	// Logger receives the adapter's events (a subscription lost and restored, a
-	// Cluster topology reload) and go-redis's own log lines (see the package doc),
-	// with the client's passwords removed. nil discards them: nothing is ever
-	// written to stderr.
+	// Cluster topology reload, the circuit breaker opening and closing) and
+	// go-redis's own log lines (see the package doc), with the client's passwords
+	// removed. nil discards them: nothing is ever written to stderr.
 	Logger *slog.Logger
+
+	// Breaker configures the circuit breaker that makes calls fail at once while
+	// the server is down (see BreakerOptions and the package doc); the zero value
+	// turns it on with the defaults. URL breaker_threshold= and breaker_probe=.
+	Breaker BreakerOptions
 }
 
 // DefaultChannelPrefix starts the default invalidation channel name, which is
@@ -113,6 +118,8 @@ type Adapter struct {
 	bound time.Duration             // the deadline of calls without one, see bound.go
 
 	log *slog.Logger // Options.Logger, redacted; nil: no events
+
+	brk *breaker // nil when Options.Breaker turns it off, see breaker.go
 }
 
 // Compile-time checks of every capability the Adapter offers.
@@ -161,6 +168,7 @@ func newAdapter(client goredis.UniversalClient, opts *Options, owned bool) (*Ada
 	if opts.Grace == 0 {
 		a.graceMS = 0
 	}
+	var err error
 	settings := settingsOf(client)
 	a.log = redacted(opts.Logger, settings.password)
 	quietGoRedis(a.log)
@@ -168,6 +176,9 @@ func newAdapter(client goredis.UniversalClient, opts *Options, owned bool) (*Ada
 		a.channel = DefaultChannelPrefix + a.prefix
 	}
 	a.bound = settings.callBound()
+	if a.brk, err = newBreaker(opts.Breaker, a.probeServer, a.log); err != nil {
+		return nil, err
+	}
 	if opts.AutoPipeline {
 		a.autoPipe = newAutoPipe(client, a.bound)
 	}
@@ -219,6 +230,7 @@ func (a *Adapter) Close() error {
 			err = fmt.Errorf("strata/redis: close: %w", e)
 		}
 	}
+	a.brk.close() // after the client's Close, which ends a probe in flight at once
 	return err
 }
 
@@ -256,13 +268,16 @@ func (a *Adapter) fullKeys(keys []string) []string {
 	return out
 }
 
-// begin runs the checks every single-key call starts with (Close, then ctx) and
-// returns key with the prefix.
+// begin runs the checks every single-key call starts with (Close, ctx, then the
+// breaker: see start) and returns key with the prefix.
 func (a *Adapter) begin(ctx context.Context, key string) (string, error) {
-	if a.closed.Load() {
-		return "", adapter.ErrClosed
+	if err := a.start(ctx); err != nil {
+		if errors.Is(err, adapter.ErrUnavailable) {
+			return "", &adapter.KeyError{Key: key, Err: err}
+		}
+		return "", err
 	}
-	return a.full(key), adapter.CheckContext(ctx)
+	return a.full(key), nil
 }
 
 // fail turns a go-redis error on key into Strata's: redis.Nil becomes NotFound,
@@ -295,6 +310,7 @@ func (a *Adapter) wrap(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("strata/redis: %s: %w (%w)", op, cerr, err)
 	}
 	if connectionClass(err) {
+		a.brk.note(err)
 		return fmt.Errorf("strata/redis: %s: %w: %w", op, adapter.ErrUnavailable, err)
 	}
 	return fmt.Errorf("strata/redis: %s: %w", op, err)
@@ -335,11 +351,12 @@ func (a *Adapter) reloadAfter(err error) {
 
 // Get returns the value under key with one GET, or an error wrapping
 // adapter.ErrNotFound. With grace, a value past its logical expiry is a miss.
-func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
+func (a *Adapter) Get(ctx context.Context, key string) (_ []byte, err error) {
 	full, err := a.begin(ctx, key)
 	if err != nil {
 		return nil, err
 	}
+	defer a.settle(&err)
 	b, err := a.get(ctx, full)
 	if err != nil {
 		return nil, a.fail(ctx, "GET", key, err)
@@ -354,11 +371,12 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 // adapter.NoExpiration). With grace, Redis keeps the key ttl+grace and the value
 // carries its logical expiry. A value larger than the server accepts fails with
 // an error wrapping ErrTooLarge that names the key (see the package doc).
-func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Duration) (err error) {
 	full, err := a.begin(ctx, key)
 	if err != nil {
 		return err
 	}
+	defer a.settle(&err)
 	cmd := a.setCmd(ctx, full, value, ttl, nowMS())
 	if n := a.argLen(full, value); n > safeBulk {
 		return a.setBig(ctx, key, full, cmd, n) // never in a shared batch: see oversize.go
@@ -395,12 +413,10 @@ func (a *Adapter) setValue(value []byte, expiry int64) []byte {
 // to every node in parallel) and reports whether every distinct key existed. With
 // grace, a script does the same and does not count keys past their logical expiry.
 func (a *Adapter) Remove(ctx context.Context, keys ...string) (_ bool, err error) {
-	if a.closed.Load() {
-		return false, adapter.ErrClosed
-	}
-	if err := adapter.CheckContext(ctx); err != nil {
+	if err := a.start(ctx); err != nil {
 		return false, err
 	}
+	defer a.settle(&err) // before bd.end's, so that it runs after it
 	full := dedupe(a.fullKeys(keys))
 	if len(full) == 0 {
 		return true, nil
@@ -451,6 +467,7 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 	if err != nil {
 		return nil, err
 	}
+	defer a.settle(&err)
 	if a.grace == 0 {
 		_, keepMS := a.expiryFor(nowMS(), ttl)
 		b, err := a.getEx(ctx, full, keepMS)
@@ -484,6 +501,7 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) (_ []byte, _ time.
 	if err != nil {
 		return nil, 0, err
 	}
+	defer a.settle(&err)
 	if a.grace > 0 {
 		b, err := a.get(ctx, full)
 		if err != nil {
@@ -527,14 +545,12 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) (_ []byte, _ time.
 
 // Ping checks that the server answers (on a Cluster, every master).
 func (a *Adapter) Ping(ctx context.Context) (err error) {
-	ctx, bd := a.bounded(ctx, "Ping")
-	defer bd.end(&err)
-	if a.closed.Load() {
-		return adapter.ErrClosed
-	}
-	if err := adapter.CheckContext(ctx); err != nil {
+	if err := a.start(ctx); err != nil {
 		return err
 	}
+	defer a.settle(&err) // before bd.end's, so that it runs after it
+	ctx, bd := a.bounded(ctx, "Ping")
+	defer bd.end(&err)
 	switch a.topo {
 	case cluster:
 		err = a.cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {

@@ -115,14 +115,12 @@ func pick(keys []string, idx []int) []string {
 // without Strata's header) does not fail the others: GetMany returns the values it
 // read and an *adapter.BatchError naming the rest. An outage fails the whole call.
 func (a *Adapter) GetMany(ctx context.Context, keys []string) (_ map[string][]byte, err error) {
-	ctx, bd := a.bounded(ctx, "GetMany")
-	defer bd.end(&err)
-	if a.closed.Load() {
-		return nil, adapter.ErrClosed
-	}
-	if err := adapter.CheckContext(ctx); err != nil {
+	if err := a.start(ctx); err != nil {
 		return nil, err
 	}
+	defer a.settle(&err) // before bd.end's, so that it runs after it
+	ctx, bd := a.bounded(ctx, "GetMany")
+	defer bd.end(&err)
 	full := a.fullKeys(keys)
 	r := &batchRead{a: a, keys: keys, out: make(map[string][]byte, len(keys))}
 	if len(keys) == 0 {

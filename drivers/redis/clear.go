@@ -19,7 +19,7 @@ const scanCount = 1000
 // uses FLUSHDB or FLUSHALL. When Options.Prefix and prefix are both empty it returns
 // ErrClearWithoutPrefix unless Options.AllowClearWithoutPrefix is set. Keys written
 // while Clear runs may survive.
-func (a *Adapter) Clear(ctx context.Context, prefix string) error {
+func (a *Adapter) Clear(ctx context.Context, prefix string) (err error) {
 	if a.closed.Load() {
 		return adapter.ErrClosed
 	}
@@ -30,8 +30,11 @@ func (a *Adapter) Clear(ctx context.Context, prefix string) error {
 	if ns == "" && !a.clearAll {
 		return ErrClearWithoutPrefix
 	}
+	if err := a.brk.admit(); err != nil {
+		return err
+	}
+	defer a.settle(&err)
 	pattern := escapeGlob(ns) + "*"
-	var err error
 	switch a.topo {
 	case cluster:
 		err = a.cluster.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error {

@@ -46,6 +46,10 @@
 //	allow_clear_without_prefix=true   Options.AllowClearWithoutPrefix
 //	invalidation_channel=name         Options.InvalidationChannel
 //	autopipeline=false                Options.AutoPipeline (default true with URLs)
+//	breaker_threshold=3               Options.Breaker.Threshold: connection failures in a row that open
+//	                                  the circuit breaker (0: DefaultBreakerThreshold; off: no breaker)
+//	breaker_probe=250ms               Options.Breaker.ProbeInterval: wait between the probes of an open
+//	                                  breaker (default DefaultBreakerProbeInterval)
 //	sentinel_auth=true                redis+sentinel only: send the user info to the sentinels too
 //
 // With the rediss schemes only (on redis:// they are an error), TLS settings
@@ -91,6 +95,23 @@
 // A call past the adapter's own bound (see Guarantees) fails with
 // adapter.ErrUnavailable naming it, never with context.DeadlineExceeded, which the
 // caller did not ask for.
+//
+// Circuit breaker. After [Options.Breaker].Threshold calls in a row (3 by default)
+// failed with adapter.ErrUnavailable, the breaker opens and every call fails at once,
+// without sending anything, with a [*BreakerOpenError] that wraps
+// adapter.ErrUnavailable and the last failure and says since when it is open. A
+// background probe PINGs the server every ProbeInterval (250ms by default) and closes
+// the breaker as soon as it answers; no caller waits for a probe, and the probe's
+// goroutine runs only while the breaker is open (Close stops it). Misses, replies
+// about the request (WRONGTYPE, NOPERM, MOVED, a value too large) and the caller's
+// own ctx ending never count as failures; a call with a deadline shorter than
+// go-redis's wait for a dead server counts once go-redis reports the refused
+// connection to it. Options.Logger gets a warning when the breaker opens and an
+// info line when it closes. The breaker belongs to the adapter: on a Cluster or
+// Ring, failures on one node count for all, and the breaker closes when any node
+// answers. [Adapter.BreakerOpen] reports its state; breaker_threshold=off turns it
+// off. Through a layered cache with serve_stale=true, reads are then answered from
+// L1 without waiting for the network.
 //
 // # Guarantees
 //

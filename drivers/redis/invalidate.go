@@ -86,16 +86,14 @@ func decodeInvalidation(s string) (id [idLen]byte, keys []string, err error) {
 // keys changed: one PUBLISH, whose message carries the keys and InstanceID. On a
 // Cluster the message reaches subscribers on every node. Publishing no keys does
 // nothing.
-func (a *Adapter) Publish(ctx context.Context, keys ...string) error {
-	if a.closed.Load() {
-		return adapter.ErrClosed
-	}
-	if err := adapter.CheckContext(ctx); err != nil {
+func (a *Adapter) Publish(ctx context.Context, keys ...string) (err error) {
+	if err := a.start(ctx); err != nil {
 		return err
 	}
 	if len(keys) == 0 {
 		return nil
 	}
+	defer a.settle(&err)
 	// Through process: a layered write (SET, then PUBLISH) under many goroutines
 	// pipelines both of its round trips.
 	cmd := goredis.NewIntCmd(ctx, "publish", a.channel, encodeInvalidation(a.id, keys))
@@ -198,13 +196,11 @@ type subscription struct {
 	stopOnce sync.Once
 }
 
-func (a *Adapter) subscribe(ctx context.Context, ping time.Duration, deliver func([idLen]byte, []string), onReset func()) (func(), error) {
-	if a.closed.Load() {
-		return nil, adapter.ErrClosed
-	}
-	if err := adapter.CheckContext(ctx); err != nil {
+func (a *Adapter) subscribe(ctx context.Context, ping time.Duration, deliver func([idLen]byte, []string), onReset func()) (_ func(), err error) {
+	if err := a.start(ctx); err != nil {
 		return nil, err
 	}
+	defer a.settle(&err)
 	if deliver == nil {
 		deliver = func([idLen]byte, []string) {}
 	}

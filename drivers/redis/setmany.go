@@ -23,19 +23,17 @@ import (
 // of those stored before it, and no other item is sent. Either way no other
 // call of the adapter is disturbed.
 func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time.Duration) (err error) {
+	if err := a.start(ctx); err != nil {
+		return err
+	}
+	defer a.settle(&err) // before bd.end's, so that it runs after it
 	ctx, bd := a.bounded(ctx, "SetMany")
 	defer bd.end(&err)
-	if a.closed.Load() {
-		return adapter.ErrClosed
-	}
 	keys := make([]string, 0, len(items))
 	vals := make([][]byte, 0, len(items))
 	for k, v := range items {
 		keys = append(keys, k)
 		vals = append(vals, v)
-	}
-	if err := adapter.CheckContext(ctx); err != nil {
-		return err
 	}
 	full := a.fullKeys(keys)
 	if len(full) == 0 {

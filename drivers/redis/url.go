@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,10 +55,12 @@ const (
 	paramSentinelAuth = "sentinel_auth"
 	paramSkipVerify   = "skip_verify"
 	paramAutoPipeline = "autopipeline"
+	paramBreakerMax   = "breaker_threshold"
+	paramBreakerProbe = "breaker_probe"
 )
 
 var strataParams = append([]string{paramPrefix, paramGrace, paramLazy, paramOpenTimeout, paramClearAll, paramChannel,
-	paramSentinelAuth, paramAutoPipeline}, tlsParamNames...)
+	paramSentinelAuth, paramAutoPipeline, paramBreakerMax, paramBreakerProbe}, tlsParamNames...)
 
 // credentialParams would put secrets in the query string, where url.Redacted does not
 // hide them: Strata refuses them.
@@ -73,8 +76,8 @@ type Config struct {
 	Sentinel   *goredis.FailoverOptions // redis+sentinel://, rediss+sentinel://
 
 	// Options configures the adapter (URL prefix=, grace=, allow_clear_without_prefix=,
-	// invalidation_channel=, autopipeline=; ParseURL sets AutoPipeline unless the URL
-	// has autopipeline=false).
+	// invalidation_channel=, autopipeline=, breaker_threshold=, breaker_probe=;
+	// ParseURL sets AutoPipeline unless the URL has autopipeline=false).
 	Options Options
 	// Lazy skips the connection check when opening (URL lazy=true).
 	Lazy bool
@@ -254,6 +257,8 @@ func parse(u *url.URL) (*Config, error) {
 	cfg.Options.AllowClearWithoutPrefix = p.Bool(paramClearAll, false)
 	cfg.Options.InvalidationChannel = p.String(paramChannel, "")
 	cfg.Options.AutoPipeline = p.Bool(paramAutoPipeline, true)
+	breakerMax := p.String(paramBreakerMax, "")
+	cfg.Options.Breaker.ProbeInterval = p.Duration(paramBreakerProbe, 0)
 	cfg.Lazy = p.Bool(paramLazy, false)
 	cfg.OpenTimeout = p.Duration(paramOpenTimeout, DefaultOpenTimeout)
 	sentinelAuth := p.Bool(paramSentinelAuth, false)
@@ -262,6 +267,9 @@ func parse(u *url.URL) (*Config, error) {
 		return nil, err
 	}
 	if err := p.Done(); err != nil {
+		return nil, err
+	}
+	if cfg.Options.Breaker.Threshold, err = parseThreshold(breakerMax); err != nil {
 		return nil, err
 	}
 	if cfg.OpenTimeout == 0 {
@@ -381,6 +389,23 @@ func splitHosts(hostList, defPort string) ([]string, error) {
 		}
 	}
 	return parts, nil
+}
+
+// parseThreshold reads breaker_threshold=: a count (0 or absent: the default), or
+// "off" or a negative count (no breaker), as Options.Breaker.Threshold reads it.
+func parseThreshold(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if v == "off" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("URL parameter %s=%q: want a number of failures in a row (0: the default, %d) or off",
+			paramBreakerMax, v, DefaultBreakerThreshold)
+	}
+	return max(n, -1), nil
 }
 
 // popBool removes a boolean parameter from q and parses it.
