@@ -208,11 +208,7 @@ func TestNegativeCachingNeverCollidesWithValues(t *testing.T) {
 // absences, and a Set in one ends the absence in the other.
 func TestNegativeCachingAcrossProcesses(t *testing.T) {
 	serverURL, prefix := redistest.ServerURL(t)
-	sep := "?"
-	if strings.Contains(serverURL, "?") {
-		sep = "&"
-	}
-	rawURL := serverURL + sep + "prefix=" + url.QueryEscape(prefix)
+	rawURL := withQuery(serverURL, "prefix="+url.QueryEscape(prefix))
 	openRedis := func(t *testing.T) *redis.Adapter {
 		r, err := redis.OpenURL(context.Background(), rawURL)
 		if err != nil {

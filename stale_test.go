@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -82,13 +81,9 @@ func TestGetOrSetServesStaleIfTheLoaderFails(t *testing.T) {
 // header's, not the memory driver's.
 func TestGetOrSetServesStaleOverRedis(t *testing.T) {
 	serverURL, prefix := redistest.ServerURL(t)
-	sep := "?"
-	if strings.Contains(serverURL, "?") {
-		sep = "&"
-	}
 	boom := errors.New("database down")
 	openRedis := func(t *testing.T, name string) *redis.Adapter {
-		r, err := redis.OpenURL(context.Background(), serverURL+sep+"grace=30s&prefix="+url.QueryEscape(prefix+name+":"))
+		r, err := redis.OpenURL(context.Background(), withQuery(serverURL, "grace=30s&prefix="+url.QueryEscape(prefix+name+":")))
 		if err != nil {
 			t.Fatal(err)
 		}

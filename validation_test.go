@@ -41,12 +41,8 @@ func driverKinds(t *testing.T) []driverKind {
 	var n atomic.Int64
 	openRedis := func(t *testing.T) *redis.Adapter {
 		t.Helper()
-		sep := "?"
-		if strings.Contains(serverURL, "?") {
-			sep = "&"
-		}
 		p := fmt.Sprintf("%s%d:", prefix, n.Add(1))
-		r, err := redis.OpenURL(context.Background(), serverURL+sep+"prefix="+url.QueryEscape(p))
+		r, err := redis.OpenURL(context.Background(), withQuery(serverURL, "prefix="+url.QueryEscape(p)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,6 +68,14 @@ func driverKinds(t *testing.T) []driverKind {
 			return l
 		}},
 	}
+}
+
+// withQuery adds the query parameters q (already escaped) to rawURL.
+func withQuery(rawURL, q string) string {
+	if strings.Contains(rawURL, "?") {
+		return rawURL + "&" + q
+	}
+	return rawURL + "?" + q
 }
 
 // openDriver opens a fresh adapter of kind d, closed when the test ends.
