@@ -53,10 +53,11 @@
 //
 // Every error can be tested with errors.Is: [ErrNotFound] (and [ErrCachedAbsence]
 // for a key cached as absent), [ErrClosed], [ErrInvalidKey], [ErrInvalidTTL],
-// [ErrCodec], [ErrUnavailable], [ErrLoaderPanicked], and the context's own error
-// when ctx ends. Errors about a key name the key the caller passed ([KeyError]);
-// batches name the keys they could not serve ([BatchError]). Passwords never appear
-// in errors.
+// [ErrCodec], [ErrUnavailable], [ErrLoaderPanicked], [ErrStale] (GetOrSet returned
+// the last known value because its loader failed), and the context's own error when
+// ctx ends. Errors about a key name the key the caller passed ([KeyError]); batches
+// name the keys they could not serve ([BatchError]). Passwords never appear in
+// errors.
 //
 // # Failures
 //
@@ -65,7 +66,9 @@
 // decode (a field that changed type in a deploy) loads instead, once however many
 // callers wait, and a store that fails is skipped; [Options].OnError hears about
 // each. Get and the other calls return every error. With [Options].NegativeTTL a
-// loader's ErrNotFound is cached as well.
+// loader's ErrNotFound is cached as well. When the loader fails and the driver
+// keeps expired values for a grace period (adapter.StaleReader), GetOrSet returns
+// the last known value with an error wrapping ErrStale.
 //
 // # Guarantees
 //
