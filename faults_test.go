@@ -404,3 +404,90 @@ func TestFaultsClusterMasterKilled(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultsSentinelFailover kills the master a Sentinel watches, under a Cache
+// opened on redis+sentinel:// and on layered:// over it, and checks that while the
+// Sentinel fails over no call hangs, GetOrSet keeps answering with loaded values,
+// Get never answers a value other than the one stored (a write the replica had not
+// received may be lost: ErrNotFound), calls succeed again once the replica is
+// promoted, and no goroutine outlives Close.
+func TestFaultsSentinelFailover(t *testing.T) {
+	for _, kind := range []string{"redis", "layered"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			s := redistest.StartSentinel(t, nil)
+			check := noLeaks(t)
+			c := faultCache(t, kind, withQuery(s.URL(), "prefix="+redistest.RandomPrefix()))
+			r := breakerOf(t, c)
+			closed := false
+			t.Cleanup(func() {
+				if !closed {
+					_ = c.Close()
+				}
+			})
+			const keys = 10
+			for i := range keys {
+				k := fmt.Sprint("k", i)
+				if v, err := c.GetOrSet(ctx, k, time.Hour, loader(k)); err != nil || v != loaded(k) {
+					t.Fatalf("GetOrSet before the fault = %q, %v", v, err)
+				}
+			}
+			if err := s.Master().Kill(); err != nil {
+				t.Fatal(err)
+			}
+			down := time.Now()
+			wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			defer cancel()
+			promoted := make(chan error, 1)
+			go func() { _, err := s.WaitForFailover(wctx); promoted <- err }()
+
+			var recovered time.Duration = -1
+			failover := false
+			for i := 0; ; i++ {
+				if !failover {
+					select {
+					case err := <-promoted:
+						if err != nil {
+							t.Fatalf("the Sentinel did not fail over: %v", err)
+						}
+						failover = true
+						t.Logf("%s: the Sentinel promoted the replica %v after the kill", kind, time.Since(down).Round(time.Millisecond))
+					default:
+					}
+				}
+				k := fmt.Sprint("k", i%keys)
+				_, open := r.BreakerOpen()
+				var getErr error
+				d := timed(t, "Get", func() {
+					v, err := c.Get(ctx, k)
+					getErr = err
+					if err == nil && v != loaded(k) {
+						t.Errorf("Get(%s) during the failover = %q; want %q, ErrNotFound or ErrUnavailable", k, v, loaded(k))
+					}
+				})
+				if _, stillOpen := r.BreakerOpen(); open && stillOpen && d > fastBound {
+					t.Errorf("Get(%s) took %v with the breaker open; want < %v", k, d, fastBound)
+				}
+				timed(t, "GetOrSet", func() {
+					if v, err := c.GetOrSet(ctx, k, time.Hour, loader(k)); err != nil || v != loaded(k) {
+						t.Errorf("GetOrSet(%s) during the failover = %q, %v; want %q, nil", k, v, err, loaded(k))
+					}
+				})
+				if failover && getErr == nil {
+					recovered = time.Since(down)
+					break
+				}
+				if time.Since(down) > 90*time.Second {
+					t.Fatalf("%s: Get still failing 90s after the kill (failover seen: %v): %v", kind, failover, getErr)
+				}
+				time.Sleep(20 * time.Millisecond) // real servers: pace the calls
+			}
+			t.Logf("%s: calls succeeded again %v after the kill", kind, recovered.Round(time.Millisecond))
+			closed = true
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			check()
+		})
+	}
+}
