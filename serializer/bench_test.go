@@ -27,7 +27,7 @@ func benchValues() map[string]User {
 
 func BenchmarkMarshal(b *testing.B) {
 	for size, v := range benchValues() {
-		for _, tc := range taggedCodecs() {
+		for _, tc := range encodingCodecs() {
 			b.Run(tc.name+"/"+size, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
@@ -51,7 +51,7 @@ func BenchmarkMarshal(b *testing.B) {
 
 func BenchmarkUnmarshal(b *testing.B) {
 	for size, v := range benchValues() {
-		for _, tc := range taggedCodecs() {
+		for _, tc := range encodingCodecs() {
 			data, err := tc.user.Marshal(v)
 			if err != nil {
 				b.Fatal(err)

@@ -13,14 +13,16 @@ type Codec[V any] interface {
 }
 
 // Format tag bytes: the first byte of every value written by the tagged
-// codecs. They are part of the storage format and never change; programs in
-// other languages check and strip this byte before decoding the payload.
+// codecs (msgpack, gob). They are part of the storage format and never
+// change; programs in other languages check and strip this byte before
+// decoding the payload. JSON is written plain, with no tag.
 const (
 	// TagMsgPack starts a msgpack value. 0xC1 is never used by msgpack itself.
 	TagMsgPack byte = 0xC1
 	// TagGob starts a value holding one encoding/gob stream.
 	TagGob byte = 0xF5
-	// TagJSON starts a JSON value.
+	// TagJSON started a JSON value in earlier versions. It is no longer
+	// written, only read: [JSON] still decodes values that start with it.
 	TagJSON byte = 0xF6
 )
 

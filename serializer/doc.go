@@ -18,7 +18,7 @@
 // Unmarshal never panics on arbitrary bytes: a panic inside a decoding library
 // is recovered and returned as an ErrCodec error, and on error the zero value is
 // returned, never a partly decoded one. Unmarshal rejects empty input, unknown
-// tags and trailing bytes after the payload.
+// tags (JSON: anything that is not JSON) and trailing bytes after the payload.
 //
 // Whatever encodes also decodes, and neither overflows the stack (which cannot be
 // recovered from). Unmarshal rejects values nested more than 10000 levels deep
@@ -30,15 +30,22 @@
 //
 // # Wire format
 //
-// Every codec except raw writes one format tag byte, then the payload exactly
-// as the underlying library produces it:
+// [JSON] writes plain JSON, exactly json.Marshal(&v) with no tag, so any
+// language reads it with its JSON library (Python: json.loads(data)) and
+// writes values the JSON codec reads. It also reads values written by
+// earlier versions, which put TagJSON (0xF6) before the JSON text.
 //
-//	byte 0      format tag: TagMsgPack (0xC1), TagGob (0xF5) or TagJSON (0xF6)
-//	bytes 1..n  msgpack.Marshal(&v) | one gob stream (gob.NewEncoder(w).Encode(&v)) | json.Marshal(&v)
+// MsgPack and Gob write one format tag byte, then the payload exactly as the
+// underlying library produces it:
 //
-// A program in another language reads a tagged value by checking and dropping
-// the first byte, then decoding the rest with its msgpack, JSON or gob library;
-// in Python:
+//	byte 0      format tag: TagMsgPack (0xC1) or TagGob (0xF5)
+//	bytes 1..n  msgpack.Marshal(&v) | one gob stream (gob.NewEncoder(w).Encode(&v))
+//
+// No JSON text starts with a tag byte, so JSON tells a msgpack or gob value
+// from its own and fails with ErrCodec naming the codec that wrote it, and
+// msgpack and gob reject JSON as untagged. A program in another language reads
+// a tagged value by checking and dropping the first byte, then decoding the
+// rest with its msgpack library; in Python:
 //
 //	if data[:1] == b"\xc1":
 //	    value = msgpack.unpackb(data[1:])

@@ -45,6 +45,29 @@ func TestCrossCodecReadsFail(t *testing.T) {
 	}
 }
 
+// TestJSONAndTaggedCodecsTellEachOtherApart: JSON is written plain, but no JSON
+// text starts with a tag byte, so both sides still detect the mismatch.
+func TestJSONAndTaggedCodecsTellEachOtherApart(t *testing.T) {
+	js := serializer.JSON[User]()
+	plain, err := js.Marshal(sampleUser())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range taggedCodecs() {
+		b, err := tc.user.Marshal(sampleUser())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := js.Unmarshal(b)
+		wantCodecErr(t, err, "written by "+tc.name+" but read with json", "same codec")
+		if !reflect.DeepEqual(got, User{}) {
+			t.Errorf("json reading %s returned %#v, want the zero value", tc.name, got)
+		}
+		_, err = tc.user.Unmarshal(plain)
+		wantCodecErr(t, err, tc.name, "untagged JSON")
+	}
+}
+
 func TestEmptyInputFails(t *testing.T) {
 	for _, tc := range taggedCodecs() {
 		for _, in := range [][]byte{nil, {}} {
@@ -54,6 +77,23 @@ func TestEmptyInputFails(t *testing.T) {
 		// The tag alone is not a value either.
 		_, err := tc.user.Unmarshal([]byte{tc.tag})
 		wantCodecErr(t, err, tc.name)
+	}
+}
+
+func TestJSONRejectsEmptyAndNonJSON(t *testing.T) {
+	c := serializer.JSON[User]()
+	for _, in := range [][]byte{nil, {}} {
+		_, err := c.Unmarshal(in)
+		wantCodecErr(t, err, "json", "empty")
+	}
+	_, err := c.Unmarshal([]byte{serializer.TagJSON}) // the old tag alone is not a value
+	wantCodecErr(t, err, "json")
+	for _, in := range [][]byte{{0x80, 0x04, 0x95}, {0x00, 0x01}, []byte("plain text"), {0xff}} {
+		got, err := c.Unmarshal(in)
+		wantCodecErr(t, err, "json", "not JSON", "serializer.Raw")
+		if !reflect.DeepEqual(got, User{}) {
+			t.Errorf("json reading %q returned %#v, want the zero value", in, got)
+		}
 	}
 }
 
@@ -76,7 +116,7 @@ func TestUntaggedInputFails(t *testing.T) {
 }
 
 func TestTruncatedInputFails(t *testing.T) {
-	for _, tc := range taggedCodecs() {
+	for _, tc := range encodingCodecs() {
 		b, err := tc.user.Marshal(sampleUser())
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +135,7 @@ func TestTruncatedInputFails(t *testing.T) {
 }
 
 func TestTrailingBytesFail(t *testing.T) {
-	for _, tc := range taggedCodecs() {
+	for _, tc := range encodingCodecs() {
 		b, err := tc.user.Marshal(sampleUser())
 		if err != nil {
 			t.Fatal(err)
@@ -106,7 +146,7 @@ func TestTrailingBytesFail(t *testing.T) {
 }
 
 func TestCorruptedInputNeverPanics(t *testing.T) {
-	for _, tc := range taggedCodecs() {
+	for _, tc := range encodingCodecs() {
 		b, err := tc.user.Marshal(sampleUser())
 		if err != nil {
 			t.Fatal(err)

@@ -38,8 +38,8 @@ func ExampleJSON() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("%#x %s\n", b[0], b[1:])
-	// Output: 0xf6 {"User":"ann","Roles":null}
+	fmt.Printf("%s\n", b) // plain JSON: any language's JSON library reads it
+	// Output: {"User":"ann","Roles":null}
 }
 
 func ExampleGob() {

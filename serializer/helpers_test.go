@@ -36,19 +36,25 @@ func sampleUser() User {
 	}
 }
 
-// tagged lists the codecs that write a format tag, with their tags.
+// taggedCodec is a codec that writes a format tag, with its tag.
 type taggedCodec struct {
 	name string
 	tag  byte
 	user serializer.Codec[User]
 }
 
+// taggedCodecs lists the codecs that write a format tag: msgpack and gob.
 func taggedCodecs() []taggedCodec {
 	return []taggedCodec{
 		{"msgpack", serializer.TagMsgPack, serializer.MsgPack[User]()},
 		{"gob", serializer.TagGob, serializer.Gob[User]()},
-		{"json", serializer.TagJSON, serializer.JSON[User]()},
 	}
+}
+
+// encodingCodecs lists every codec that encodes values: the tagged ones and
+// JSON, which writes plain JSON (its tag is the one it still reads).
+func encodingCodecs() []taggedCodec {
+	return append(taggedCodecs(), taggedCodec{"json", serializer.TagJSON, serializer.JSON[User]()})
 }
 
 // codecsFor returns the three tagged codecs for V.

@@ -3,14 +3,22 @@ package serializer
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"sync"
 )
 
 // JSON returns the encoding/json codec: readable and portable, but larger
-// and slower than msgpack. The payload after [TagJSON] is exactly what
-// json.Marshal(&v) produces (HTML characters escaped, no trailing newline),
-// so struct fields follow their `json:"..."` tags.
+// and slower than msgpack. It writes plain JSON with no tag byte, exactly
+// what json.Marshal(&v) produces (HTML characters escaped, no trailing
+// newline), so struct fields follow their `json:"..."` tags and any language's
+// JSON library reads the stored value, and Unmarshal reads plain JSON written
+// by other programs.
+//
+// Unmarshal also reads values written by earlier versions, which put
+// [TagJSON] before the JSON text. Bytes starting with another codec's tag
+// ([TagMsgPack], [TagGob]) fail with an error naming that codec: no JSON text
+// starts with a tag byte, so the check cannot misread a JSON value.
 func JSON[V any]() Codec[V] { return jsonCodec[V]{g: jsonRules.info(reflect.TypeFor[V]())} }
 
 // jsonCodec keeps what the encode guard knows about V (see guard.go).
@@ -45,7 +53,6 @@ func (c jsonCodec[V]) Marshal(v V) (_ []byte, err error) {
 	}
 	s := jsonEncPool.Get().(*jsonEncState)
 	s.buf.Reset()
-	s.buf.WriteByte(TagJSON)
 	if err := s.enc.Encode(&v); err != nil {
 		jsonEncPool.Put(s) // json.Encoder keeps no state after a marshal error
 		return nil, encodeErr[V](nameJSON, err)
@@ -60,13 +67,23 @@ func (c jsonCodec[V]) Marshal(v V) (_ []byte, err error) {
 
 func (jsonCodec[V]) Unmarshal(b []byte) (_ V, err error) {
 	var v V
-	if err := checkTag(b, TagJSON, nameJSON); err != nil {
-		return v, err
+	switch {
+	case len(b) == 0:
+		return v, codecErr(nil, "json: the stored value is empty, which is not JSON: it was not written by "+
+			"a strata json codec (written raw or by another program?)")
+	case b[0] == TagJSON:
+		b = b[1:] // the tagged format earlier versions wrote
+	case formatOfTag(b[0]) != "":
+		return v, checkTag(b, TagJSON, nameJSON) // names the codec that wrote it
 	}
 	defer recoverPanic(nameJSON, "decoding", &err)
 	// json.Unmarshal checks the whole input first, so trailing data is an error.
-	if err := json.Unmarshal(b[1:], &v); err != nil {
+	if err := json.Unmarshal(b, &v); err != nil {
 		var zero V
+		if _, ok := errors.AsType[*json.SyntaxError](err); ok {
+			return zero, codecErr(err, "json: the stored value is not JSON (written raw, by another program, "+
+				"or corrupted); read it with serializer.Raw or remove the key")
+		}
 		return zero, decodeErr[V](nameJSON, err)
 	}
 	return v, nil

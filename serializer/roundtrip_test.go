@@ -34,7 +34,7 @@ func roundTrip[V any](t *testing.T, c serializer.Codec[V], v V, equal func(a, b 
 
 func TestRoundTrip(t *testing.T) {
 	bytesEqual := func(a, b []byte) bool { return bytes.Equal(a, b) } // gob does not keep empty vs nil
-	for _, tc := range taggedCodecs() {
+	for _, tc := range encodingCodecs() {
 		t.Run(tc.name, func(t *testing.T) {
 			roundTrip(t, tc.user, sampleUser(), nil)
 			roundTrip(t, tc.user, User{}, nil)
@@ -114,6 +114,41 @@ func TestTagBytesArePinned(t *testing.T) {
 	}
 }
 
+// TestJSONIsPlainAndReadsTheOldTaggedFormat: JSON writes no tag, so other
+// languages read it, and reads plain JSON other programs wrote as well as the
+// values earlier versions wrote with TagJSON in front.
+func TestJSONIsPlainAndReadsTheOldTaggedFormat(t *testing.T) {
+	c := serializer.JSON[User]()
+	b, err := c.Marshal(sampleUser())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[0] != '{' {
+		t.Fatalf("json wrote % x..., want a plain JSON object", b[:min(len(b), 4)])
+	}
+	var generic map[string]any
+	if err := json.Unmarshal(b, &generic); err != nil {
+		t.Fatalf("json output is not plain JSON: %v", err)
+	}
+	for name, in := range map[string][]byte{
+		"plain":      b,
+		"old tagged": append([]byte{serializer.TagJSON}, b...),
+	} {
+		got, err := c.Unmarshal(in)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(got, sampleUser()) {
+			t.Errorf("%s: got %#v, want %#v", name, got, sampleUser())
+		}
+	}
+	// What another program writes: other spacing, fields in another order.
+	got, err := c.Unmarshal([]byte(" {\n \"Name\": \"py\", \"ID\": 7, \"Tags\": [\"x\"] }\n"))
+	if err != nil || got.ID != 7 || got.Name != "py" || !reflect.DeepEqual(got.Tags, []string{"x"}) {
+		t.Fatalf("reading JSON another program wrote: got %#v, %v", got, err)
+	}
+}
+
 // TestPayloadIsPlainLibraryOutput checks the interop promise of the package
 // doc: drop the tag, and the rest is what the format's own library reads.
 func TestPayloadIsPlainLibraryOutput(t *testing.T) {
@@ -139,8 +174,8 @@ func TestPayloadIsPlainLibraryOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(js[1:], want) {
-		t.Errorf("json payload differs from json.Marshal:\n got %s\nwant %s", js[1:], want)
+	if !bytes.Equal(js, want) {
+		t.Errorf("json output differs from json.Marshal:\n got %s\nwant %s", js, want)
 	}
 
 	gb, err := serializer.Gob[User]().Marshal(u)
@@ -159,7 +194,7 @@ func TestPayloadIsPlainLibraryOutput(t *testing.T) {
 // TestMarshalResultIsNotShared guards the pooled buffers: a result must not
 // change when the codec is used again.
 func TestMarshalResultIsNotShared(t *testing.T) {
-	for _, tc := range taggedCodecs() {
+	for _, tc := range encodingCodecs() {
 		first, err := tc.user.Marshal(sampleUser())
 		if err != nil {
 			t.Fatal(err)
@@ -181,7 +216,7 @@ func TestMarshalResultIsNotShared(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	for _, tc := range taggedCodecs() {
+	for _, tc := range encodingCodecs() {
 		done := make(chan error)
 		for g := range 8 {
 			go func() {
