@@ -219,6 +219,12 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 	}
 	v, err := load(lctx)
 	returned = true
+	if err != nil && errors.Is(context.Cause(ctx), ErrClosed) {
+		// Close cancelled the load: its waiters may see cl.done before c.life's end,
+		// and must get ErrClosed either way, not the loader's view of it.
+		cl.err = ErrClosed
+		return
+	}
 	if err != nil {
 		if first != lookDown && c.serveStale(ctx, key, full, cl, err) {
 			return

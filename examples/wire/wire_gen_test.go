@@ -53,7 +53,7 @@ func TestInjectedAppAppliesTheWholeConfig(t *testing.T) {
 		t.Fatalf("the value is not under the configured prefix: %v", err)
 	}
 	var u User
-	if err := json.Unmarshal(b[1:], &u); err != nil || u.Name != "Ada" {
-		t.Fatalf("stored %q: want JSON (after its tag byte): %v", b, err)
+	if err := json.Unmarshal(b, &u); err != nil || u.Name != "Ada" {
+		t.Fatalf("stored %q: want plain JSON: %v", b, err)
 	}
 }
