@@ -61,9 +61,30 @@ func checkTag(b []byte, want byte, format string) error {
 		return codecErr(nil, "value was written by %s but read with %s: use the same codec on every writer "+
 			"and reader of a key, or remove the old keys", other, format)
 	}
+	if isGraceHeader(b) {
+		return graceErr(format)
+	}
 	return codecErr(nil, "%s: unknown format tag 0x%02x%s: the value was not written by a strata codec "+
 		"(written raw, by another program, or corrupted); read it with serializer.Raw or remove the key",
 		format, b[0], untaggedHint(b[0]))
+}
+
+// graceHeaderByte starts the header the redis driver puts in front of a value when
+// its grace setting is on (drivers/redis, grace=). No codec's output starts with
+// it (it is not a tag, and never starts UTF-8 text), so a codec that meets it can
+// say which setting differs instead of "corrupted".
+const graceHeaderByte = 0xA7
+
+// isGraceHeader reports whether b starts like a value behind a grace header: the
+// header byte and at least the 8 bytes of expiry that follow it.
+func isGraceHeader(b []byte) bool { return len(b) >= 9 && b[0] == graceHeaderByte }
+
+// graceErr explains a value read by a cache without grace that was written by one
+// with grace.
+func graceErr(format string) error {
+	return codecErr(nil, "%s: the stored value starts with the redis driver's grace header: it was "+
+		"written by an adapter with grace= on and read by one without; every program sharing keys "+
+		"must use the same grace setting (see docs/interop.md)", format)
 }
 
 // untaggedHint guesses what untagged data starting with c is, for messages.

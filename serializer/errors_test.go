@@ -258,3 +258,20 @@ func TestFailedDecodeReturnsZero(t *testing.T) {
 		}
 	}
 }
+
+// A value behind the redis driver's grace header (0xA7, then 8 bytes of expiry),
+// read by a cache without grace, names the setting that differs.
+func TestGraceHeaderIsNamed(t *testing.T) {
+	payload, err := serializer.JSON[string]().Marshal("hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	headed := append([]byte{0xA7, 0, 0, 1, 0x8f, 0, 0, 0, 0}, payload...)
+	if _, err := serializer.JSON[string]().Unmarshal(headed); true {
+		wantCodecErr(t, err, "grace header", "same grace")
+	}
+	for _, c := range taggedCodecs() {
+		_, err := c.user.Unmarshal(headed)
+		wantCodecErr(t, err, "grace header", "same grace")
+	}
+}

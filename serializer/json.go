@@ -75,6 +75,8 @@ func (jsonCodec[V]) Unmarshal(b []byte) (_ V, err error) {
 		b = b[1:] // the tagged format earlier versions wrote
 	case formatOfTag(b[0]) != "":
 		return v, checkTag(b, TagJSON, nameJSON) // names the codec that wrote it
+	case isGraceHeader(b):
+		return v, graceErr(nameJSON)
 	}
 	defer recoverPanic(nameJSON, "decoding", &err)
 	// json.Unmarshal checks the whole input first, so trailing data is an error.

@@ -156,7 +156,8 @@
 // which Get, GetMany and GetWithTTL compare with the local clock (keep the clocks of
 // processes sharing keys in sync), and which UpdateTimeout and Remove rewrite
 // atomically in Lua scripts. Every adapter sharing keys must use the same grace
-// setting. The header's layout is in docs/redis.md.
+// setting. The header's layout is in docs/redis.md; docs/interop.md has the table of
+// which codec and grace settings other programs (Python, redis-cli) can share.
 //
 // Invalidation. The adapter is an adapter.Invalidator for layered caches: Publish
 // sends the changed keys on a pub/sub channel (see Namespaces; a Redis 7 ACL user
