@@ -15,6 +15,13 @@ import (
 // together with a *BatchError naming the rest (errors.Is(err, ErrCodec) for bytes
 // that do not decode). Any other error means no value was read.
 func (c *Cache[V]) GetMany(ctx context.Context, keys ...string) (map[string]V, error) {
+	if c.obs != nil {
+		return c.getManyObserved(ctx, keys)
+	}
+	return c.getManyKeys(ctx, keys)
+}
+
+func (c *Cache[V]) getManyKeys(ctx context.Context, keys []string) (map[string]V, error) {
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -102,6 +109,13 @@ func (c *Cache[V]) getMany(ctx context.Context, full []string) (map[string][]byt
 // stored, so a value the codec rejects leaves the cache unchanged. With
 // Options.NegativeTTL it removes the keys' absence records first, in one more call.
 func (c *Cache[V]) SetMany(ctx context.Context, items map[string]V, ttl time.Duration) error {
+	if c.obs != nil {
+		return c.setManyObserved(ctx, items, ttl)
+	}
+	return c.setMany(ctx, items, ttl)
+}
+
+func (c *Cache[V]) setMany(ctx context.Context, items map[string]V, ttl time.Duration) error {
 	if err := c.ready(ctx); err != nil {
 		return err
 	}

@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/internal/clone"
 	"github.com/stratacache/strata/internal/fastpath"
@@ -50,6 +53,30 @@ type Options[V any] struct {
 	// ErrCachedAbsence without calling the loader (see Cache.GetOrSet for the
 	// record, its cost and its rules). 0 (the default) or less turns it off.
 	NegativeTTL time.Duration
+
+	// MeterProvider, when set, receives the Cache's OpenTelemetry metrics: hits,
+	// misses, sets, errors by class, loads, latency histograms, and what the driver
+	// reports of its own (layers, invalidations, breaker, memory); the table in
+	// docs/observability.md lists them. Counters are read when the provider
+	// collects, so a hit costs an atomic add, not a metrics call; over an
+	// in-process driver one call in 128 is timed. Give each Cache on one provider
+	// its own Name. Close stops the reporting.
+	MeterProvider metric.MeterProvider
+	// TracerProvider, when set, makes a span of every Cache call (strata.Get,
+	// strata.GetOrSet, ...), a child of the span in the call's ctx; a GetOrSet
+	// loader's ctx carries its call's span. Spans name keys only with TraceKeys.
+	TracerProvider trace.TracerProvider
+	// Name is the "cache" attribute of the Cache's metrics and spans; "" means
+	// Prefix, or "default" without one.
+	Name string
+	// TraceKeys records the keys of each call on its span (strata.key,
+	// strata.keys), and the messages of errors, which name keys. Off by default:
+	// keys may be personal data, and traces often travel further than logs.
+	TraceKeys bool
+	// CountStats keeps the counters Stats reports without a MeterProvider (which
+	// keeps them anyway). Without either, Stats reports only the driver's own
+	// counts, and counting costs nothing.
+	CountStats bool
 }
 
 // Cache is the typed cache users hold: it encodes values with a codec, namespaces keys
@@ -68,6 +95,7 @@ type Cache[V any] struct {
 	policy      FailurePolicy
 	onError     func(op, key string, err error)
 	neg         *negative // nil unless Options.NegativeTTL is on
+	obs         *observer // nil unless Options turn on metrics, traces or CountStats
 
 	closed atomic.Bool // set by Close: every later call returns ErrClosed without calling the driver
 
@@ -114,6 +142,8 @@ func New[V any](a adapter.Adapter, opts *Options[V]) *Cache[V] {
 	if c.defaultTTL == 0 {
 		c.defaultTTL = StandardTTL
 	}
+	c.obs = newObserver(a, observeConfig{meters: opts.MeterProvider, tracers: opts.TracerProvider,
+		name: observedName(opts.Name, c.prefix), traceKeys: opts.TraceKeys, countStats: opts.CountStats})
 	return c
 }
 
@@ -127,6 +157,9 @@ func (c *Cache[V]) Adapter() adapter.Adapter { return c.a }
 func (c *Cache[V]) Close() error {
 	c.closed.Store(true)
 	c.end()
+	if c.obs != nil {
+		c.obs.close()
+	}
 	return c.a.Close()
 }
 
@@ -149,6 +182,9 @@ func (c *Cache[V]) ready(ctx context.Context) error {
 // decoded by this cache's codec. A backend failure is returned as it is, whatever
 // Options.FailurePolicy says.
 func (c *Cache[V]) Get(ctx context.Context, key string) (V, error) {
+	if c.obs != nil {
+		return c.getObserved(ctx, key)
+	}
 	if err := c.ready(ctx); err != nil {
 		var zero V
 		return zero, err
@@ -203,6 +239,9 @@ func (c *Cache[V]) GetOrDefault(ctx context.Context, key string, def V) (V, erro
 // default, or NoExpiration. With Options.NegativeTTL it also removes the key's
 // absence record, first.
 func (c *Cache[V]) Set(ctx context.Context, key string, v V, ttl time.Duration) error {
+	if c.obs != nil {
+		return c.setObserved(ctx, key, v, ttl)
+	}
 	_, err := c.set(ctx, key, v, ttl, true)
 	return err
 }
@@ -237,6 +276,13 @@ func (c *Cache[V]) set(ctx context.Context, key string, v V, ttl time.Duration, 
 // reports true. With Options.NegativeTTL it removes the keys' absence records too
 // (first, in a call of their own); a key recorded as absent did not exist.
 func (c *Cache[V]) Remove(ctx context.Context, keys ...string) (bool, error) {
+	if c.obs != nil {
+		return c.removeObserved(ctx, keys)
+	}
+	return c.remove(ctx, keys)
+}
+
+func (c *Cache[V]) remove(ctx context.Context, keys []string) (bool, error) {
 	if err := c.ready(ctx); err != nil {
 		return false, err
 	}
@@ -258,6 +304,13 @@ func (c *Cache[V]) Remove(ctx context.Context, keys ...string) (bool, error) {
 // UpdateTimeout sets key's expiry to now+ttl (DefaultTTL and NoExpiration allowed) and
 // returns its value. A key that expired within the driver's grace period is revived.
 func (c *Cache[V]) UpdateTimeout(ctx context.Context, key string, ttl time.Duration) (V, error) {
+	if c.obs != nil {
+		return c.updateTimeoutObserved(ctx, key, ttl)
+	}
+	return c.updateTimeout(ctx, key, ttl)
+}
+
+func (c *Cache[V]) updateTimeout(ctx context.Context, key string, ttl time.Duration) (V, error) {
 	var zero V
 	if err := c.ready(ctx); err != nil {
 		return zero, err

@@ -19,6 +19,13 @@ import (
 // Clear returns an error wrapping errors.ErrUnsupported. Keys written while Clear runs
 // may survive it. After Close it returns ErrClosed.
 func (c *Cache[V]) Clear(ctx context.Context) error {
+	if c.obs != nil {
+		return c.clearObserved(ctx)
+	}
+	return c.clear(ctx)
+}
+
+func (c *Cache[V]) clear(ctx context.Context) error {
 	if err := c.ready(ctx); err != nil {
 		return err
 	}

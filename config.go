@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/stratacache/strata/adapter"
@@ -27,17 +28,25 @@ type Config struct {
 	// Serializer names the codec: "msgpack", "gob", "json", "raw" or "" for the
 	// process default (see serializer.ByName).
 	Serializer string `json:"serializer,omitempty" yaml:"serializer,omitempty" env:"STRATA_SERIALIZER"`
+	// Metrics sends the caches' metrics to OpenTelemetry's global MeterProvider
+	// (otel.GetMeterProvider, which forwards to the provider the program sets,
+	// before or after): Options.MeterProvider. STRATA_METRICS reads "true" or "1".
+	Metrics bool `json:"metrics,omitempty" yaml:"metrics,omitempty" env:"STRATA_METRICS"`
+	// Traces makes spans of the caches' calls with OpenTelemetry's global
+	// TracerProvider (otel.GetTracerProvider): Options.TracerProvider.
+	Traces bool `json:"traces,omitempty" yaml:"traces,omitempty" env:"STRATA_TRACES"`
 }
 
 // String describes the Config with any password in the URL redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("strata.Config{URL: %s, Prefix: %q, DefaultTTL: %v, Serializer: %q}",
-		registry.Redact(c.URL), c.Prefix, c.DefaultTTL, c.Serializer)
+	return fmt.Sprintf("strata.Config{URL: %s, Prefix: %q, DefaultTTL: %v, Serializer: %q, Metrics: %v, Traces: %v}",
+		registry.Redact(c.URL), c.Prefix, c.DefaultTTL, c.Serializer, c.Metrics, c.Traces)
 }
 
 // FromEnv reads a Config from STRATA_URL (default "memory://"), STRATA_PREFIX,
-// STRATA_DEFAULT_TTL (a Go duration such as "10m", or "never") and STRATA_SERIALIZER.
-// A malformed STRATA_DEFAULT_TTL is an error rather than silently ignored.
+// STRATA_DEFAULT_TTL (a Go duration such as "10m", or "never"), STRATA_SERIALIZER,
+// STRATA_METRICS and STRATA_TRACES ("true", "1", "false", "0" or unset). A malformed
+// STRATA_DEFAULT_TTL or boolean is an error rather than silently ignored.
 func FromEnv() (Config, error) {
 	cfg := Config{
 		URL:        os.Getenv("STRATA_URL"),
@@ -52,7 +61,27 @@ func FromEnv() (Config, error) {
 		return cfg, fmt.Errorf("strata: STRATA_DEFAULT_TTL: %w", err)
 	}
 	cfg.DefaultTTL = ttl
+	if cfg.Metrics, err = envBool("STRATA_METRICS"); err != nil {
+		return cfg, err
+	}
+	if cfg.Traces, err = envBool("STRATA_TRACES"); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// envBool reads the environment variable name as strconv.ParseBool does; unset or
+// empty is false.
+func envBool(name string) (bool, error) {
+	s := os.Getenv(name)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("strata: %s=%q: write true or false", name, s)
+	}
+	return b, nil
 }
 
 // openAdapter opens the backend cfg.URL names, after checking the rest of cfg, so a

@@ -15,6 +15,8 @@ type configInput struct {
 	Prefix     string `json:"prefix" yaml:"prefix"`
 	DefaultTTL any    `json:"default_ttl" yaml:"default_ttl"`
 	Serializer string `json:"serializer" yaml:"serializer"`
+	Metrics    bool   `json:"metrics" yaml:"metrics"`
+	Traces     bool   `json:"traces" yaml:"traces"`
 }
 
 // UnmarshalJSON decodes a Config, reading default_ttl as "10m", "never", "" or a
@@ -42,7 +44,8 @@ func (c *Config) set(in configInput) error {
 	if err != nil {
 		return fmt.Errorf("strata: Config default_ttl: %w", err)
 	}
-	*c = Config{URL: in.URL, Prefix: in.Prefix, DefaultTTL: ttl, Serializer: in.Serializer}
+	*c = Config{URL: in.URL, Prefix: in.Prefix, DefaultTTL: ttl, Serializer: in.Serializer,
+		Metrics: in.Metrics, Traces: in.Traces}
 	return nil
 }
 

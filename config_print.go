@@ -24,11 +24,14 @@ type configText struct {
 	Prefix     string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
 	DefaultTTL string `json:"default_ttl,omitempty" yaml:"default_ttl,omitempty"`
 	Serializer string `json:"serializer,omitempty" yaml:"serializer,omitempty"`
+	Metrics    bool   `json:"metrics,omitempty" yaml:"metrics,omitempty"`
+	Traces     bool   `json:"traces,omitempty" yaml:"traces,omitempty"`
 }
 
 // redacted returns c's fields with the URL's secrets hidden.
 func (c Config) redacted() configText {
-	return configText{URL: registry.Redact(c.URL), Prefix: c.Prefix, DefaultTTL: FormatTTL(c.DefaultTTL), Serializer: c.Serializer}
+	return configText{URL: registry.Redact(c.URL), Prefix: c.Prefix, DefaultTTL: FormatTTL(c.DefaultTTL), Serializer: c.Serializer,
+		Metrics: c.Metrics, Traces: c.Traces}
 }
 
 // MarshalJSON encodes c with its URL redacted: the password reads "xxxxx". Such
@@ -45,13 +48,15 @@ func (c Config) LogValue() slog.Value {
 		slog.String("url", registry.Redact(c.URL)),
 		slog.String("prefix", c.Prefix),
 		slog.Duration("default_ttl", c.DefaultTTL),
-		slog.String("serializer", c.Serializer))
+		slog.String("serializer", c.Serializer),
+		slog.Bool("metrics", c.Metrics),
+		slog.Bool("traces", c.Traces))
 }
 
 // GoString is the %#v form of c, with its URL redacted.
 func (c Config) GoString() string {
-	return fmt.Sprintf("strata.Config{URL:%q, Prefix:%q, DefaultTTL:%d, Serializer:%q}",
-		registry.Redact(c.URL), c.Prefix, int64(c.DefaultTTL), c.Serializer)
+	return fmt.Sprintf("strata.Config{URL:%q, Prefix:%q, DefaultTTL:%d, Serializer:%q, Metrics:%t, Traces:%t}",
+		registry.Redact(c.URL), c.Prefix, int64(c.DefaultTTL), c.Serializer, c.Metrics, c.Traces)
 }
 
 // Format prints c with its URL redacted for every verb: String for %v, %+v, %s,

@@ -15,6 +15,9 @@ import (
 // The panic is recovered so the key can be loaded again by the next call.
 var ErrLoaderPanicked = errors.New("strata: GetOrSet loader panicked")
 
+// errNilLoader is GetOrSet's answer to a nil loader.
+var errNilLoader = errors.New("strata: GetOrSet needs a loader function, got nil")
+
 // PanicError is the error GetOrSet returns when its loader panicked (or called
 // runtime.Goexit, in which case Value is nil). Its message is one line; the stack
 // is in Stack, for callers that log it: errors.As(err, &pe). It wraps
@@ -119,12 +122,15 @@ func (c *Cache[V]) result(cl *call[V]) (V, error) {
 // Without Options.LoadTimeout a loader that never returns holds its key's flight
 // forever, so callers without a deadline would wait forever too: give loaders a bound.
 func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, load func(context.Context) (V, error)) (V, error) {
+	if c.obs != nil {
+		return c.getOrSetObserved(ctx, key, ttl, load)
+	}
 	var zero V
 	if err := c.ready(ctx); err != nil {
 		return zero, err
 	}
 	if load == nil {
-		return zero, errors.New("strata: GetOrSet needs a loader function, got nil")
+		return zero, errNilLoader
 	}
 	if _, err := c.resolveTTL(ttl); err != nil {
 		return zero, err
@@ -137,6 +143,14 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 	if readErr == nil {
 		return v, nil
 	}
+	return c.await(ctx, key, full, ttl, load, readErr)
+}
+
+// await is GetOrSet after its read of key (full: with the prefix) found no value
+// but readErr: it answers that error, or joins the key's flight (starting the
+// load when there is none) and returns its result.
+func (c *Cache[V]) await(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), readErr error) (V, error) {
+	var zero V
 	first, err := c.triage(ctx, readErr)
 	if err != nil {
 		return zero, err // an absence, or a failure to return as it is
@@ -149,6 +163,10 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 		c.flight[full] = cl
 	}
 	c.mu.Unlock()
+	if loading && c.obs != nil {
+		c.obs.coalesced.Add(1)
+		c.obs.ctxSpanCoalesced(ctx)
+	}
 	if first != lookMiss {
 		// Reported once this caller waits on the load: a hook that has heard from
 		// every caller knows that they will all share one.
@@ -186,6 +204,9 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 			// (t.FailNow, for one); waiters must not mistake that for a value.
 			var zero V
 			cl.val, cl.err = zero, &PanicError{Key: key, Value: r, Stack: debug.Stack()}
+			if c.obs != nil {
+				c.obs.loadErrors.Add(1)
+			}
 		}
 		c.mu.Lock()
 		delete(c.flight, full)
@@ -197,6 +218,9 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		// moment we registered this call: look once more, so load runs once per miss.
 		// After any other first look there is nothing to wait for.
 		v, err := c.get(ctx, key, full)
+		if c.obs != nil {
+			c.obs.fail(opGetOrSet, err) // a miss is not counted again
+		}
 		if err == nil {
 			cl.val, returned = v, true
 			return
@@ -217,8 +241,16 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		lctx, cancel = context.WithTimeout(ctx, c.loadTimeout)
 		defer cancel()
 	}
+	var t0 time.Time
+	if c.obs != nil {
+		c.obs.loads.Add(1)
+		t0 = time.Now()
+	}
 	v, err := load(lctx)
 	returned = true
+	if c.obs != nil {
+		c.obs.loaded(ctx, t0, err)
+	}
 	if err != nil && errors.Is(context.Cause(ctx), ErrClosed) {
 		// Close cancelled the load: its waiters may see cl.done before c.life's end,
 		// and must get ErrClosed either way, not the loader's view of it.
@@ -233,6 +265,9 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		if c.neg != nil && first != lookDown && errors.Is(err, ErrNotFound) {
 			// Stored bytes this cache cannot read would hide the record: replace them.
 			if serr := c.storeAbsence(ctx, full, first != lookMiss); serr != nil {
+				if c.obs != nil {
+					c.obs.fail(opGetOrSet, serr)
+				}
 				c.report(OpStore, key, serr) // the caller's answer is err either way
 			}
 		}
@@ -243,9 +278,15 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		// The backend is down: a store would only fail, after making every waiter
 		// wait for it. Encode anyway, for the waiters' copies (see result).
 		cl.enc, cl.err = c.encode(key, v)
+		if c.obs != nil {
+			c.obs.fail(opGetOrSet, cl.err)
+		}
 		return
 	}
 	enc, err := c.set(ctx, key, v, ttl, false)
+	if c.obs != nil {
+		c.obs.stored(err)
+	}
 	cl.enc = enc
 	switch {
 	case err == nil:

@@ -3,6 +3,8 @@ package strata
 import (
 	"context"
 
+	"go.opentelemetry.io/otel"
+
 	"github.com/stratacache/strata/registry"
 	"github.com/stratacache/strata/serializer"
 )
@@ -26,7 +28,7 @@ func Open[V any](ctx context.Context, rawURL string, opts *Options[V]) (*Cache[V
 }
 
 // OpenConfig opens cfg.URL and wraps it in a Cache configured by cfg's Prefix,
-// DefaultTTL and Serializer. A Config from FromEnv, JSON or YAML works as it
+// DefaultTTL, Serializer, Metrics and Traces. A Config from FromEnv, JSON or YAML works as it
 // is; its URL defaults to nothing, so set it (FromEnv defaults it to "memory://").
 func OpenConfig[V any](ctx context.Context, cfg Config) (*Cache[V], error) {
 	opts, err := ConfigOptions[V](cfg)
@@ -36,7 +38,9 @@ func OpenConfig[V any](ctx context.Context, cfg Config) (*Cache[V], error) {
 	return Open(ctx, cfg.URL, opts)
 }
 
-// ConfigOptions turns cfg's Prefix, DefaultTTL and Serializer into Options.
+// ConfigOptions turns cfg's Prefix, DefaultTTL and Serializer into Options, and
+// Metrics and Traces into OpenTelemetry's global MeterProvider and TracerProvider
+// (otel.GetMeterProvider, otel.GetTracerProvider).
 func ConfigOptions[V any](cfg Config) (*Options[V], error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
@@ -45,5 +49,12 @@ func ConfigOptions[V any](cfg Config) (*Options[V], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Options[V]{Codec: codec, DefaultTTL: cfg.DefaultTTL, Prefix: cfg.Prefix}, nil
+	opts := &Options[V]{Codec: codec, DefaultTTL: cfg.DefaultTTL, Prefix: cfg.Prefix}
+	if cfg.Metrics {
+		opts.MeterProvider = otel.GetMeterProvider()
+	}
+	if cfg.Traces {
+		opts.TracerProvider = otel.GetTracerProvider()
+	}
+	return opts, nil
 }

@@ -65,4 +65,16 @@
 //
 // Run it with `go test -race ./...`, or with `ginkgo -p -race` to spread the specs
 // over several processes.
+//
+// # Checking a deployed server
+//
+// [Check] runs the same suite against any URL a registered driver opens (a managed
+// Redis, Valkey, a Redis-compatible server), only under a random key prefix it
+// removes afterwards, then probes Get, Set and GetMany latency. The strata-check
+// command wraps it for the drivers in this module:
+//
+//	go run github.com/stratacache/strata/conformance/cmd/strata-check redis://host:6379/0
+//
+// A third-party driver builds its own checker: a main package that imports the
+// driver (for its registry entry) and calls Check. docs/check.md has the details.
 package conformance

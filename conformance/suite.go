@@ -69,6 +69,19 @@ type Harness struct {
 
 	// SpecTimeout bounds each spec; zero means DefaultSpecTimeout.
 	SpecTimeout time.Duration
+
+	// Advance, when set, moves a fake clock forward by d: the clock a backend such
+	// as miniredis expires keys by, shared with the adapter (the drivers'
+	// Options.Clock). The specs wait for TTLs in real time, so while a spec runs the
+	// suite calls Advance every Unit/5, from a goroutine of its own, with the real
+	// time passed since its previous call: the fake clock keeps pace with the waits.
+	// It must be safe to call while the adapter is in use. nil means the backend
+	// runs on the real clock.
+	Advance func(d time.Duration)
+
+	// scope, set by Check only, is the key prefix every spec's keys live under on a
+	// real server that may hold other programs' keys: see suite.clearer.
+	scope string
 }
 
 // DescribeAdapter declares the conformance specs for the adapters h.New returns, in
@@ -86,11 +99,14 @@ func DescribeAdapter(name string, h Harness) bool {
 			Expect(err).NotTo(HaveOccurred(), "conformance.Harness.New failed")
 			Expect(a).NotTo(BeNil(), "conformance.Harness.New returned a nil adapter")
 			s.a = a
-			s.pfx = randomPrefix()
+			s.pfx = s.h.scope + randomPrefix()
 			DeferCleanup(func() {
 				// Several specs close the adapter themselves: closing twice must work.
 				Expect(a.Close()).To(Succeed(), "closing the adapter after the spec (possibly a second time)")
 			})
+			if h.Advance != nil {
+				DeferCleanup(s.keepPace(h.Advance))
+			}
 		})
 
 		s.describeGet()
@@ -223,6 +239,31 @@ func runAttempt(ctx SpecContext, body func(SpecContext)) (reason string, done bo
 	}()
 	body(ctx)
 	return "", true
+}
+
+// keepPace calls advance every poll interval with the real time passed since its
+// previous call (see Harness.Advance), until the returned stop is called, which
+// waits for its goroutine to end.
+func (s *suite) keepPace(advance func(time.Duration)) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer GinkgoRecover() // a panicking Advance fails the spec
+		t := time.NewTicker(s.poll)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				now := time.Now()
+				advance(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
 }
 
 // randomPrefix returns a key prefix no other spec, process or run will use.
@@ -377,8 +418,35 @@ func capability[C any](s *suite, name string) C {
 
 func (s *suite) batcher() adapter.Batcher     { return capability[adapter.Batcher](s, "Batcher") }
 func (s *suite) pinger() adapter.Pinger       { return capability[adapter.Pinger](s, "Pinger") }
-func (s *suite) clearer() adapter.Clearer     { return capability[adapter.Clearer](s, "Clearer") }
 func (s *suite) ttlReader() adapter.TTLReader { return capability[adapter.TTLReader](s, "TTLReader") }
+
+// clearer returns the adapter's Clearer, or skips the spec. Under Check (a scope
+// is set) it is confined to the spec's own prefix: a clear of everything ("")
+// clears the spec's prefix instead, since the adapter's whole namespace on a real
+// server may hold keys the checker did not write.
+func (s *suite) clearer() adapter.Clearer {
+	cl := capability[adapter.Clearer](s, "Clearer")
+	if s.h.scope == "" {
+		return cl
+	}
+	return scopedClearer{cl: cl, pfx: s.pfx}
+}
+
+// scopedClearer is a Clearer that clears nothing outside pfx.
+type scopedClearer struct {
+	cl  adapter.Clearer
+	pfx string
+}
+
+func (c scopedClearer) Clear(ctx context.Context, prefix string) error {
+	if prefix == "" {
+		prefix = c.pfx
+	}
+	if !strings.HasPrefix(prefix, c.pfx) {
+		Fail(fmt.Sprintf("the spec asked to clear %q, outside its own prefix %q: under Check it may not", prefix, c.pfx))
+	}
+	return c.cl.Clear(ctx, prefix)
+}
 
 // result is what a GetOrSet call returned, for specs that collect them.
 type result struct {

@@ -275,19 +275,25 @@ func (a *Adapter) invalidate(keys []string) {
 		keys = slices.DeleteFunc(slices.Clone(keys), isProbe)
 	}
 	valid := keys[:0:0]
+	clears := 0
 	for i := 0; i < len(keys); i++ {
 		k := keys[i]
 		switch {
 		case k == clearAllKey:
 			a.flushL1(true, nil, nil)
+			clears++
 		case strings.HasPrefix(k, clearPrefixKey):
 			a.clearL1(k[len(clearPrefixKey):])
 			if i+1 < len(keys) && keys[i+1] == clearAllKey {
 				i++ // the fallback for versions that do not know clearPrefixKey
 			}
+			clears++
 		case foreignKeyOK(k):
 			valid = append(valid, k)
 		}
+	}
+	if n := len(valid) + clears; n > 0 {
+		a.events.received.Add(uint64(n)) // Report (report.go)
 	}
 	if len(valid) > 0 {
 		idx := a.stripesOf(valid)
@@ -321,6 +327,7 @@ func (a *Adapter) reset() { a.resetFor(nil) }
 func (a *Adapter) resetFor(cause error) {
 	unhealthy := false
 	if a.flushL1(!a.serveStale, &unhealthy, nil) {
+		a.events.resets.Add(1) // Report (report.go)
 		if a.log != nil {
 			if cause != nil {
 				a.log.Warn("strata/layered: L2 is unavailable; L1 is bypassed until it answers again", "err", cause)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/drivers/memory"
 	"github.com/stratacache/strata/internal/fastpath"
 )
 
@@ -100,6 +101,23 @@ type Options struct {
 	// subscription (warning), served again (info), retries (debug). nil discards
 	// them; nothing is written to stderr.
 	Logger *slog.Logger
+
+	// Clock is the clock the adapter measures its L2 calls with: the time a read
+	// or write took is taken off the TTL L1 keeps the value for, so that L1 never
+	// outlives L2. nil means the wall clock (time.Now). L1's entries expire on L1's
+	// own clock and L2's on L2's: a test that fakes time gives all three the same
+	// clock (memory.Options.Clock, redis.Options.Clock, and a server such as
+	// miniredis driven by it; see docs/testing.md), so that keys expire exactly
+	// when it advances the clock. New refuses a Clock with a drivers/memory L1 that
+	// runs on the wall clock, whose entries would outlive the fake time. A URL
+	// cannot set it: build the layers with their own Open or New.
+	Clock Clock
+}
+
+// Clock tells the time. Any type with a Now method will do, such as a test's fake
+// clock (see Options.Clock). Its Now must be safe for concurrent use.
+type Clock interface {
+	Now() time.Time
 }
 
 // ManyTTLReader is an optional capability of an L2 that can return many values
@@ -150,6 +168,7 @@ type Adapter struct {
 	onInvalidate func([]string)
 	onReset      func()
 	log          *slog.Logger // Options.Logger; nil: no events
+	clock        Clock        // Options.Clock; nil: the wall clock (see now)
 
 	closed  atomic.Bool
 	healthy atomic.Bool // L1 may be read: L2 works and, with inv, the subscription is confirmed
@@ -178,6 +197,10 @@ type Adapter struct {
 	repairMu  sync.Mutex
 	repair    map[string]struct{} // keys whose invalidation still has to be published
 	repairAll bool                // too many: publish clearAllKey instead
+
+	// Report's counters (report.go): invalidations, and reads by layer.
+	events eventCounts
+	reads  readCounts
 }
 
 // New returns a layered adapter over l1 and l2, which it owns from now on: Close
@@ -217,6 +240,10 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 	case o.Liveness == 0:
 		o.Liveness = min(DefaultLiveness, max(o.L1TTL/4, minDefaultLiveness))
 	}
+	if m, ok := l1.(*memory.Adapter); ok && o.Clock != nil && m.Options().Clock == nil {
+		return nil, errors.New("strata/layered: Options.Clock is set but L1 (drivers/memory) runs on the wall clock, " +
+			"so its entries would not expire with the fake time: give memory.Options.Clock the same clock")
+	}
 	l1c, ok := l1.(adapter.Clearer)
 	if !ok {
 		return nil, fmt.Errorf("strata/layered: L1 (%T) must implement adapter.Clearer so it can be emptied when invalidations may have been missed", l1)
@@ -231,6 +258,7 @@ func New(l1, l2 adapter.Adapter, opts *Options) (*Adapter, error) {
 		onInvalidate: o.OnInvalidate,
 		onReset:      o.OnReset,
 		log:          o.Logger,
+		clock:        o.Clock,
 		seed:         maphash.MakeSeed(),
 		kick:         make(chan struct{}, 1),
 		quit:         make(chan struct{}),
@@ -320,6 +348,17 @@ func (a *Adapter) begin(ctx context.Context) error {
 	}
 	return nil
 }
+
+// now reads the adapter's clock (Options.Clock, or the wall clock).
+func (a *Adapter) now() time.Time {
+	if a.clock != nil {
+		return a.clock.Now()
+	}
+	return time.Now()
+}
+
+// since is the time passed since start on the adapter's clock (see now).
+func (a *Adapter) since(start time.Time) time.Duration { return a.now().Sub(start) }
 
 // l1TTLFor returns how long L1 may keep a value that L2 holds for rem more time
 // (adapter.NoExpiration: for ever), measured from a moment elapsed ago: the shorter

@@ -2,6 +2,7 @@ package layered
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -21,7 +22,11 @@ func TestMain(m *testing.M) {
 		os.Exit(childMain())
 	}
 	code := m.Run()
-	_ = servers.Close()
+	// Close also removes the keys the tests wrote to STRATA_TEST_REDIS_URL's server.
+	if err := servers.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = max(code, 1)
+	}
 	os.Exit(code)
 }
 

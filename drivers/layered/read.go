@@ -20,8 +20,10 @@ func (a *Adapter) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	if a.healthy.Load() {
 		if v, err := a.l1.Get(ctx, key); err == nil {
+			a.l1Hit()
 			return v, nil
 		}
+		a.l1Miss()
 	}
 	v, _, err := a.readThrough(ctx, key)
 	return v, err
@@ -40,11 +42,14 @@ func (a *Adapter) View(ctx context.Context, key string, fn func(value []byte) er
 	if a.healthy.Load() {
 		if a.l1v != nil {
 			if err := a.l1v.View(ctx, key, fn); !errors.Is(err, adapter.ErrNotFound) {
+				a.l1Hit()  // an L1 failure cannot be told from fn's error
 				return err // a hit (fn's result) or an L1 failure
 			}
 		} else if v, err := a.l1.Get(ctx, key); err == nil {
+			a.l1Hit()
 			return fn(v)
 		}
+		a.l1Miss()
 	}
 	v, _, err := a.readThrough(ctx, key)
 	if err != nil {
@@ -66,11 +71,14 @@ func (a *Adapter) GetMemo(ctx context.Context, key string, tag any, decode func(
 	if a.healthy.Load() {
 		if a.l1m != nil {
 			if v, err := a.l1m.GetMemo(ctx, key, tag, decode); !errors.Is(err, adapter.ErrNotFound) {
+				a.l1Hit()     // an L1 failure too, as in View
 				return v, err // a hit, decode's error or an L1 failure
 			}
 		} else if b, err := a.l1.Get(ctx, key); err == nil {
+			a.l1Hit()
 			return decode(b)
 		}
+		a.l1Miss()
 	}
 	b, _, err := a.readThrough(ctx, key)
 	if err != nil {
@@ -99,7 +107,7 @@ func (a *Adapter) readThrough(ctx context.Context, key string) ([]byte, time.Dur
 	i := a.stripeOf(key)
 	s := a.snap(i)
 	fill := a.l2ttl != nil && a.mayFill()
-	start := time.Now()
+	start := a.now()
 	var (
 		v   []byte
 		rem time.Duration
@@ -113,8 +121,9 @@ func (a *Adapter) readThrough(ctx context.Context, key string) ([]byte, time.Dur
 	if err != nil {
 		return a.readFailed(ctx, key, err)
 	}
+	a.l2Read(true)
 	if fill {
-		a.fill(ctx, i, s, key, v, a.l1TTLFor(rem, time.Since(start)))
+		a.fill(ctx, i, s, key, v, a.l1TTLFor(rem, a.since(start)))
 	}
 	return v, rem, nil
 }
@@ -122,6 +131,7 @@ func (a *Adapter) readThrough(ctx context.Context, key string) ([]byte, time.Dur
 // readFailed handles L2's error err on a read of key.
 func (a *Adapter) readFailed(ctx context.Context, key string, err error) ([]byte, time.Duration, error) {
 	if errors.Is(err, adapter.ErrNotFound) {
+		a.l2Read(false)
 		if a.serveStale && !a.healthy.Load() {
 			a.drop(ctx, key) // L1 keeps a fallback copy: L2 says there is nothing
 		}
@@ -131,11 +141,14 @@ func (a *Adapter) readFailed(ctx context.Context, key string, err error) ([]byte
 	if a.staleOK(ctx, err) {
 		if r, ok := a.l1.(adapter.TTLReader); ok {
 			if v, ttl, e := r.GetWithTTL(l1ctx(ctx), key); e == nil {
+				a.l1Hit()
 				return v, ttl, nil
 			}
 		} else if v, e := a.l1.Get(l1ctx(ctx), key); e == nil {
+			a.l1Hit()
 			return v, a.l1TTL, nil
 		}
+		a.l1Miss()
 	}
 	return nil, 0, err
 }
@@ -168,6 +181,7 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 				}
 			}
 		}
+		a.l1Lookups(len(keys), len(keys)-len(missing))
 	}
 	if len(missing) == 0 {
 		return out, nil
@@ -180,7 +194,7 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 			snaps[j] = a.snap(a.stripeOf(k))
 		}
 	}
-	start := time.Now()
+	start := a.now()
 	var (
 		vals map[string][]byte
 		ttls map[string]time.Duration
@@ -200,21 +214,26 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (map[string][]byte
 		if !errors.As(err, &be) || vals == nil { // nothing was read
 			if a.staleOK(ctx, err) {
 				if stale, e := a.l1GetMany(l1ctx(ctx), missing); e == nil && hasAll(stale, missing) {
+					a.l1Lookups(len(missing), len(missing))
 					for k, v := range stale {
 						out[k] = v
 					}
 					return out, nil
 				}
+				a.l1Lookups(len(missing), 0) // all or nothing: none was served
 			}
 			return nil, err
 		}
+		a.l2Batch(missing, vals, be.Errs)
 		err = a.staleBatch(ctx, err, be, out) // vals are valid; be names the other keys
+	} else {
+		a.l2Batch(missing, vals, nil)
 	}
 	for k, v := range vals {
 		out[k] = v
 	}
 	if snaps != nil {
-		elapsed := time.Since(start)
+		elapsed := a.since(start)
 		for j, k := range missing {
 			if v, ok := vals[k]; ok {
 				if ttl, ok := ttls[k]; ok {
@@ -238,9 +257,11 @@ func (a *Adapter) staleBatch(ctx context.Context, err error, be *adapter.BatchEr
 	for k, e := range be.Errs {
 		if a.staleOK(ctx, e) {
 			if v, e1 := a.l1.Get(l1ctx(ctx), k); e1 == nil {
+				a.l1Hit()
 				out[k] = v
 				continue
 			}
+			a.l1Miss()
 		}
 		rest[k] = e
 	}

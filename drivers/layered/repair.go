@@ -22,6 +22,7 @@ func (a *Adapter) publish(ctx context.Context, keys ...string) error {
 	defer stop()
 	err := a.inv.Publish(pctx, keys...)
 	if err == nil {
+		a.events.published.Add(announced(keys)) // Report (report.go)
 		return nil
 	}
 	if a.ctx.Err() != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
@@ -94,6 +95,7 @@ func (a *Adapter) flushRepairs() bool {
 			a.repairMu.Unlock()
 			return false
 		}
+		a.events.published.Add(announced(keys[:n])) // Report (report.go)
 		keys = keys[n:]
 	}
 	return true

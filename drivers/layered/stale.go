@@ -2,6 +2,7 @@ package layered
 
 import (
 	"context"
+	"errors"
 
 	"github.com/stratacache/strata/adapter"
 )
@@ -19,12 +20,23 @@ func (a *Adapter) GetStale(ctx context.Context, key string) ([]byte, bool, error
 	}
 	if a.healthy.Load() {
 		if v, err := a.l1.Get(ctx, key); err == nil {
+			a.l1Hit()
 			return v, false, nil
 		}
+		a.l1Miss()
 	}
+	var (
+		v     []byte
+		stale bool
+		err   error
+	)
 	if r, ok := a.l2.(adapter.StaleReader); ok {
-		return r.GetStale(ctx, key)
+		v, stale, err = r.GetStale(ctx, key)
+	} else {
+		v, err = a.l2.Get(ctx, key)
 	}
-	v, err := a.l2.Get(ctx, key)
-	return v, false, err
+	if err == nil || errors.Is(err, adapter.ErrNotFound) {
+		a.l2Read(err == nil)
+	}
+	return v, stale, err
 }

@@ -21,13 +21,13 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	keys := []string{key}
 	var t ticket
 	a.beginWrite(&t, keys...)
-	start := time.Now()
+	start := a.now()
 	if err := a.l2.Set(ctx, key, value, ttl); err != nil {
 		a.endWrite(ctx, &t, keys, nil, 0, false)
 		a.writeFailed(ctx, err, keys...)
 		return err
 	}
-	a.endWrite(ctx, &t, keys, map[string][]byte{key: value}, a.l1TTLFor(ttl, time.Since(start)), true)
+	a.endWrite(ctx, &t, keys, map[string][]byte{key: value}, a.l1TTLFor(ttl, a.since(start)), true)
 	return a.publish(ctx, keys...)
 }
 
@@ -46,7 +46,7 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 	}
 	var t ticket
 	a.beginWrite(&t, keys...)
-	start := time.Now()
+	start := a.now()
 	var err error
 	if a.l2b != nil {
 		err = a.l2b.SetMany(ctx, items, ttl)
@@ -62,7 +62,7 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 		a.writeFailed(ctx, err, keys...)
 		return err
 	}
-	a.endWrite(ctx, &t, keys, items, a.l1TTLFor(ttl, time.Since(start)), true)
+	a.endWrite(ctx, &t, keys, items, a.l1TTLFor(ttl, a.since(start)), true)
 	return a.publish(ctx, keys...)
 }
 
@@ -100,7 +100,7 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 	keys := []string{key}
 	var t ticket
 	a.beginWrite(&t, keys...)
-	start := time.Now()
+	start := a.now()
 	v, err := a.l2.UpdateTimeout(ctx, key, ttl)
 	if err != nil {
 		a.endWrite(ctx, &t, keys, nil, 0, false)
@@ -109,7 +109,7 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 		}
 		return nil, err
 	}
-	a.endWrite(ctx, &t, keys, map[string][]byte{key: v}, a.l1TTLFor(ttl, time.Since(start)), true)
+	a.endWrite(ctx, &t, keys, map[string][]byte{key: v}, a.l1TTLFor(ttl, a.since(start)), true)
 	return v, a.publish(ctx, keys...)
 }
 

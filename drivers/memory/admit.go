@@ -95,6 +95,7 @@ func (a *Adapter) promote(we *windowed, own int, locked []int) {
 		if !a.stripes[si].TryLock() {
 			if a.win.leave(we) {
 				a.index.forget(we.e)
+				a.evicts.dropped(a.state, we.e)
 			}
 			return
 		}
@@ -110,6 +111,7 @@ func (a *Adapter) promote(we *windowed, own int, locked []int) {
 			a.rc.Wait()
 		} else {
 			a.index.forget(we.e) // ristretto's buffer is full: we is dropped
+			a.evicts.dropped(a.state, we.e)
 		}
 	}
 	if a.win.leave(we) {

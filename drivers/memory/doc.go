@@ -87,7 +87,8 @@
 //
 // Expiry. TTLs have millisecond resolution (a ttl is rounded up to whole
 // milliseconds, so 1ns means 1ms) and run on the monotonic clock, so wall clock
-// changes do not affect them. An expired value is never returned. Expired entries
+// changes do not affect them; a test can give Options.Clock a fake clock instead
+// (docs/testing.md). An expired value is never returned. Expired entries
 // are removed from memory by the adapter's sweeper, which runs once a second, within
 // about two seconds of expiry (of the end of the grace window, with Grace); until
 // then they still count toward MaxCost.

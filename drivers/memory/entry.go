@@ -15,8 +15,18 @@ import (
 
 // now is the adapter's clock: monotonic nanoseconds since New. time.Since on a time
 // with a monotonic reading costs one clock read, about half of time.Now, and wall
-// clock jumps do not move expiries.
-func (st *state) now() int64 { return int64(time.Since(st.epoch)) }
+// clock jumps do not move expiries. With Options.Clock it is that clock's time since
+// New instead (never negative: expiry 0 means "never").
+func (st *state) now() int64 {
+	if st.clock != nil {
+		return st.clockNow()
+	}
+	return int64(time.Since(st.epoch))
+}
+
+// clockNow is now on Options.Clock, kept out of now so that now stays small enough
+// to inline.
+func (st *state) clockNow() int64 { return max(int64(st.clock.Now().Sub(st.epoch)), 0) }
 
 // enter registers a call with the close gate; nil means the adapter is closed.
 func (a *Adapter) enter() *slot { return a.gate.enter() }

@@ -44,10 +44,12 @@ type state struct {
 	stripes *[numStripes]stripe
 	seed    maphash.Seed
 	epoch   time.Time // the zero of the adapter's monotonic clock (see now)
+	clock   Clock     // Options.Clock; nil: the monotonic clock
 	grace   time.Duration
 	index   *expiryIndex
 	win     *window
 	sweeper *sweeper
+	evicts  *evictions // Report.Evictions (report.go)
 }
 
 // stripe is one write lock, alone on its cache line.
@@ -113,9 +115,16 @@ func (e *entry) expired(now int64) bool {
 
 // expiredNow is expired(st.now()), reading the clock only when e has an expiry:
 // on some VMs a clock read is a sizeable part of a hit's time (docs/memory.md).
+// now is written out: it is too large to inline once it checks for Options.Clock.
 func (e *entry) expiredNow(st *state) bool {
 	x := e.expiry()
-	return x != 0 && st.now() >= x
+	if x == 0 {
+		return false
+	}
+	if st.clock != nil {
+		return st.clockNow() >= x
+	}
+	return int64(time.Since(st.epoch)) >= x
 }
 
 // value returns a copy of e's value (non-nil, even when empty).
@@ -154,6 +163,7 @@ func Open(ctx context.Context, opts *Options) (*Adapter, error) {
 	}
 	index := &expiryIndex{grace: o.Grace}
 	win := newWindow(o.MaxCost)
+	evicts := new(evictions)
 	seed := maphash.MakeSeed()
 	hashKey := testHashKey
 	if hashKey == nil {
@@ -172,6 +182,9 @@ func Open(ctx context.Context, opts *Options) (*Adapter, error) {
 		// Every value leaving the cache (removed, replaced, evicted or declined)
 		// leaves the expiry index too.
 		OnExit: index.forget,
+		// Entries dropped to stay within MaxCost are counted for Report (report.go).
+		OnEvict:  evicts.onEvict,
+		OnReject: func(it *ristretto.Item[entry]) { evicts.onReject(win, it) },
 		// One 64-bit hash, and no conflict hash: ristretto's default computes two
 		// (a second hash on every Get), but every read checks the key stored in the entry
 		// anyway (entry.is), so two keys sharing a hash only evict each other.
@@ -186,9 +199,14 @@ func Open(ctx context.Context, opts *Options) (*Adapter, error) {
 		stripes: new([numStripes]stripe),
 		seed:    seed,
 		epoch:   time.Now(),
+		clock:   o.Clock,
 		grace:   o.Grace,
 		index:   index,
 		win:     win,
+		evicts:  evicts,
+	}
+	if st.clock != nil {
+		st.epoch = st.clock.Now()
 	}
 	st.gate = &gate{release: st.release}
 	st.sweeper = startSweeper(st)
@@ -214,6 +232,7 @@ func (st *state) shutdown() bool { return st.gate.close() }
 // it once, when it is closed and no call is in flight.
 func (st *state) release() {
 	st.sweeper.halt()
+	st.evicts.quiet.Store(true) // Close empties ristretto: no evictions (report.go)
 	st.rc.Close()
 	st.index.clear()
 	st.win.clear()
@@ -242,7 +261,9 @@ func (a *Adapter) clearAll() {
 	for i := range a.stripes {
 		a.stripes[i].Lock()
 	}
+	a.evicts.quiet.Store(true) // what Clear drops is not evicted (report.go)
 	a.rc.Clear()
+	a.evicts.quiet.Store(false)
 	a.index.clear()
 	a.win.clear()
 	for i := range a.stripes {

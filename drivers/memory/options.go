@@ -69,6 +69,20 @@ type Options struct {
 	// feed the admission policy in batches. 0 means DefaultBufferItems (64), which
 	// ristretto recommends; at most 65536.
 	BufferItems int64
+
+	// Clock is the clock expiry runs on: TTLs, the grace window, and the sweeper's
+	// decisions read it. nil (the default) means the monotonic clock. A test sets a
+	// fake clock here, and gives the same one to the other layers it uses (as L1 of
+	// drivers/layered, to the redis L2 and to layered.Options.Clock), so that values
+	// expire exactly when it advances the clock and never on their own. The clock
+	// must not go back before the moment Open read it. A URL cannot set it.
+	Clock Clock
+}
+
+// Clock tells the time. Any type with a Now method will do, such as a test's fake
+// clock (see Options.Clock). Its Now must be safe for concurrent use.
+type Clock interface {
+	Now() time.Time
 }
 
 // config returns opts with defaults filled in, or an error naming the bad field.

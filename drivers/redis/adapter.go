@@ -68,6 +68,24 @@ type Options struct {
 	// the server is down (see BreakerOptions and the package doc); the zero value
 	// turns it on with the defaults. URL breaker_threshold= and breaker_probe=.
 	Breaker BreakerOptions
+
+	// Clock is the clock the adapter reads for the expiry decisions it makes
+	// itself: with Grace, the logical expiry a value's header carries, which Get,
+	// GetMany, GetWithTTL and GetStale compare with it, and the "now" the
+	// UpdateTimeout and Remove scripts get. nil means the wall clock (time.Now).
+	// Keys without Grace expire by Redis' own TTLs, on the server's clock: a test
+	// that fakes time gives the server the same clock (miniredis: ClockTTL and
+	// SetTime; see docs/testing.md), so that keys expire exactly when the test
+	// advances it. Deadlines, timeouts and the circuit breaker always use the real
+	// clock. A URL cannot set it.
+	Clock Clock
+}
+
+// Clock tells the time. Any type with a Now method will do: a fake clock in a
+// test, for instance, that also drives miniredis (see Options.Clock). Its Now
+// must be safe for concurrent use.
+type Clock interface {
+	Now() time.Time
 }
 
 // DefaultChannelPrefix starts the default invalidation channel name, which is
@@ -103,6 +121,7 @@ type Adapter struct {
 	prefix   string
 	grace    time.Duration
 	graceMS  int64
+	clock    Clock // Options.Clock; nil: the wall clock (see nowMS)
 	clearAll bool
 	channel  string
 	id       [idLen]byte
@@ -120,6 +139,8 @@ type Adapter struct {
 	log *slog.Logger // Options.Logger, redacted; nil: no events
 
 	brk *breaker // nil when Options.Breaker turns it off, see breaker.go
+
+	counts eventCounts // Report's counters, see report.go
 }
 
 // Compile-time checks of every capability the Adapter offers.
@@ -164,6 +185,7 @@ func newAdapter(client goredis.UniversalClient, opts *Options, owned bool) (*Ada
 		clearAll: opts.AllowClearWithoutPrefix,
 		channel:  opts.InvalidationChannel,
 		subs:     make(map[*subscription]struct{}),
+		clock:    opts.Clock,
 	}
 	if opts.Grace == 0 {
 		a.graceMS = 0
@@ -362,7 +384,7 @@ func (a *Adapter) Get(ctx context.Context, key string) (_ []byte, err error) {
 		return nil, a.fail(ctx, "GET", key, err)
 	}
 	if a.grace > 0 {
-		return unwrap(key, b, nowMS())
+		return unwrap(key, b, a.nowMS())
 	}
 	return b, nil
 }
@@ -377,7 +399,7 @@ func (a *Adapter) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		return err
 	}
 	defer a.settle(&err)
-	cmd := a.setCmd(ctx, full, value, ttl, nowMS())
+	cmd := a.setCmd(ctx, full, value, ttl, a.nowMS())
 	if n := a.argLen(full, value); n > safeBulk {
 		return a.setBig(ctx, key, full, cmd, n) // never in a shared batch: see oversize.go
 	}
@@ -469,7 +491,7 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 	}
 	defer a.settle(&err)
 	if a.grace == 0 {
-		_, keepMS := a.expiryFor(nowMS(), ttl)
+		_, keepMS := a.expiryFor(a.nowMS(), ttl)
 		b, err := a.getEx(ctx, full, keepMS)
 		if err != nil {
 			return nil, a.fail(ctx, "GETEX", key, err)
@@ -479,7 +501,7 @@ func (a *Adapter) UpdateTimeout(ctx context.Context, key string, ttl time.Durati
 	// EVALSHA, then EVAL after NOSCRIPT: more than one command, so bounded.
 	ctx, bd := a.bounded(ctx, "UpdateTimeout")
 	defer bd.end(&err)
-	res, err := updateScript.Run(ctx, a.client, []string{full}, a.updateArgs(nowMS(), ttl)...).Result()
+	res, err := updateScript.Run(ctx, a.client, []string{full}, a.updateArgs(a.nowMS(), ttl)...).Result()
 	if err != nil {
 		return nil, a.fail(ctx, "UpdateTimeout script", key, err)
 	}
@@ -507,7 +529,7 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) (_ []byte, _ time.
 		if err != nil {
 			return nil, 0, a.fail(ctx, "GET", key, err)
 		}
-		now := nowMS()
+		now := a.nowMS()
 		payload, err := unwrap(key, b, now)
 		if err != nil {
 			return nil, 0, err

@@ -56,6 +56,12 @@ type autoPipe struct {
 
 	life context.Context // the batches' context: close cancels it
 	end  context.CancelFunc
+
+	// Report's counters (report.go), written once per batch by the batch
+	// goroutines, on a cache line of their own: no call touches them.
+	_        [64]byte
+	batches  atomic.Uint64 // pipelines sent
+	commands atomic.Uint64 // the commands they carried
 }
 
 func newAutoPipe(client goredis.UniversalClient, bound time.Duration) *autoPipe {
@@ -204,6 +210,8 @@ func (p *autoPipe) send(batch []*queued) {
 			}
 			return nil
 		})
+		p.batches.Add(1)
+		p.commands.Add(uint64(len(live)))
 	}
 	for _, q := range batch {
 		if q.state.Load() == taken {

@@ -127,7 +127,7 @@ func (a *Adapter) GetMany(ctx context.Context, keys []string) (_ map[string][]by
 		return r.out, nil
 	}
 	if a.grace > 0 {
-		r.now = nowMS()
+		r.now = a.nowMS()
 	}
 	groups := a.groups(full)
 	cmds := a.getCmds(ctx, full, groups)
@@ -317,7 +317,7 @@ func (a *Adapter) remove(ctx context.Context, full []string) (int64, error) {
 	}
 	var now int64
 	if a.grace > 0 {
-		now = nowMS()
+		now = a.nowMS()
 	}
 	if len(groups) == 1 {
 		if a.grace > 0 {

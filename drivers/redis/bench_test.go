@@ -9,6 +9,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/stratacache/strata"
+	"github.com/stratacache/strata/drivers/redis/redistest"
 	"github.com/stratacache/strata/serializer"
 )
 
@@ -19,7 +20,9 @@ import (
 //	go test ./drivers/redis -run '^$' -bench . -count 6 > bench.txt
 //	benchstat -col /impl bench.txt
 
-const benchPrefix = "strata-bench:"
+// benchPrefix holds the benchmarks' keys: a RandomPrefix, so that a run against
+// STRATA_TEST_REDIS_URL leaves nothing behind (TestMain's servers.Close removes it).
+var benchPrefix = redistest.RandomPrefix() + "bench:"
 
 type benchEnv struct {
 	rdb   goredis.UniversalClient

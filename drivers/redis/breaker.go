@@ -116,6 +116,7 @@ type breaker struct {
 	fails atomic.Int32                     // connection failures in a row
 	cause atomic.Pointer[error]            // the latest connection failure's cause, nil after a success
 	open  atomic.Pointer[BreakerOpenError] // nil while closed
+	opens atomic.Uint64                    // times it opened (Report)
 
 	mu     sync.Mutex // orders opening, closing and Close
 	ended  bool       // Close ran: never open again
@@ -216,6 +217,7 @@ func (b *breaker) trip(cause error) {
 	}
 	e := &BreakerOpenError{Since: time.Now(), Failures: int(b.threshold), Cause: cause}
 	b.open.Store(e)
+	b.opens.Add(1)
 	b.fails.Store(0)
 	b.wg.Add(1)
 	go b.probing(e)

@@ -153,8 +153,8 @@
 // string another client SETs is readable. With Options.Grace > 0 a key expires
 // logically after its TTL but stays in Redis ttl+grace, so UpdateTimeout can revive
 // it within grace; the logical expiry travels in a 9-byte header before the value,
-// which Get, GetMany and GetWithTTL compare with the local clock (keep the clocks of
-// processes sharing keys in sync), and which UpdateTimeout and Remove rewrite
+// which Get, GetMany and GetWithTTL compare with the local clock (Options.Clock in
+// tests; keep the clocks of processes sharing keys in sync), and which UpdateTimeout and Remove rewrite
 // atomically in Lua scripts. Every adapter sharing keys must use the same grace
 // setting. The header's layout is in docs/redis.md; docs/interop.md has the table of
 // which codec and grace settings other programs (Python, redis-cli) can share.
@@ -199,6 +199,14 @@
 // "{app}:" puts all of the adapter's keys in one slot (batches become single
 // commands, but one node holds and serves them all); a per-entity tag such as
 // "user:{42}:profile" keeps one entity's keys together.
+//
+// # Testing
+//
+// docs/testing.md shows how an application tests code that uses this driver: on
+// real throwaway servers (drivers/redis/redistest, or the server in
+// STRATA_TEST_REDIS_URL), or on miniredis in process, sharing a fake clock with the
+// adapter through Options.Clock so that keys expire exactly when the test advances
+// it (see the Options.Clock example).
 //
 // # Logging
 //

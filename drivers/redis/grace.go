@@ -120,9 +120,16 @@ func unwrap(key string, b []byte, now int64) ([]byte, error) {
 	return payload, nil
 }
 
-// nowMS is the local clock in Unix milliseconds. Grace expiry compares it across
-// processes, so their clocks should agree to well within the TTLs used.
-var nowMS = func() int64 { return time.Now().UnixMilli() }
+// nowMS is the adapter's clock (Options.Clock, or the local wall clock) in Unix
+// milliseconds: every expiry decision the adapter makes itself reads it. Grace
+// expiry compares it across processes, so their clocks should agree to well within
+// the TTLs used.
+func (a *Adapter) nowMS() int64 {
+	if a.clock != nil {
+		return a.clock.Now().UnixMilli()
+	}
+	return time.Now().UnixMilli()
+}
 
 // updateScript revives or extends one key under grace, atomically.
 //

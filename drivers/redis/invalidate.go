@@ -100,6 +100,7 @@ func (a *Adapter) Publish(ctx context.Context, keys ...string) (err error) {
 	if err := a.process(ctx, cmd); err != nil {
 		return a.aclHint(a.wrap(ctx, "PUBLISH "+a.channel, err))
 	}
+	a.counts.published.Add(uint64(len(keys)))
 	return nil
 }
 
@@ -311,7 +312,7 @@ func (s *subscription) run(ready chan<- error) {
 			if l := s.a.log; l != nil {
 				l.Warn("strata/redis: invalidation subscription lost: "+why, "channel", s.a.channel, "err", err)
 			}
-			s.onReset()
+			s.reset()
 		}
 	}
 	for {
@@ -364,17 +365,20 @@ func (s *subscription) run(ready chan<- error) {
 			if l := s.a.log; l != nil {
 				l.Info("strata/redis: invalidation subscription restored", "channel", s.a.channel)
 			}
-			s.onReset()
+			s.reset()
 		case *goredis.Message:
 			id, keys, err := decodeInvalidation(m.Payload)
 			if err != nil {
 				if l := s.a.log; l != nil {
 					l.Warn("strata/redis: unreadable message on the invalidation channel (another program publishing on it?)", "channel", s.a.channel, "err", err)
 				}
-				s.onReset() // it may have been an invalidation we cannot read
+				s.reset() // it may have been an invalidation we cannot read
 				continue
 			}
 			if len(keys) > 0 {
+				if id != s.a.id {
+					s.a.counts.received.Add(uint64(len(keys)))
+				}
 				s.deliver(id, keys)
 			}
 		}

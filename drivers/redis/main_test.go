@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -17,7 +18,11 @@ var servers redistest.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	_ = servers.Close()
+	// Close also removes the keys the tests wrote to STRATA_TEST_REDIS_URL's server.
+	if err := servers.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = max(code, 1)
+	}
 	os.Exit(code)
 }
 

@@ -39,7 +39,7 @@ func (a *Adapter) SetMany(ctx context.Context, items map[string][]byte, ttl time
 	if len(full) == 0 {
 		return nil
 	}
-	now := nowMS()
+	now := a.nowMS()
 	// Every SET has the same expiry: box its arguments once, and give all the
 	// commands one backing array for their arguments.
 	expiry, keepMS := a.expiryFor(now, ttl)

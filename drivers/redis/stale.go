@@ -30,9 +30,9 @@ func (a *Adapter) GetStale(ctx context.Context, key string) (_ []byte, stale boo
 	switch {
 	case !ok:
 		return nil, false, &adapter.KeyError{Key: key, Err: errNoHeader}
-	case expiry == 0 || expiry > nowMS():
+	case expiry == 0 || expiry > a.nowMS():
 		return payload, false, nil
-	case expiry <= math.MaxInt64-a.graceMS && nowMS() < expiry+a.graceMS: // a foreign header may hold any expiry
+	case expiry <= math.MaxInt64-a.graceMS && a.nowMS() < expiry+a.graceMS: // a foreign header may hold any expiry
 		return payload, true, nil
 	}
 	return nil, false, adapter.NotFound(key)

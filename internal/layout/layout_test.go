@@ -106,6 +106,45 @@ func TestCorePackagesStayFree(t *testing.T) {
 	}
 }
 
+// otelSDK reports whether the import path imp is OpenTelemetry's SDK or one of its
+// exporters: what an application chooses, never a library (see shared/DESIGN.md,
+// Observability). The API (go.opentelemetry.io/otel, /metric, /trace, ...) is fine.
+func otelSDK(imp string) bool {
+	return within(imp, "go.opentelemetry.io/otel/sdk") || within(imp, "go.opentelemetry.io/otel/exporters")
+}
+
+// TestOnlyExamplesUseTheOTelSDK: no package outside examples/ depends on the
+// OpenTelemetry SDK or an exporter (tests may: go list's Deps leaves test files out).
+func TestOnlyExamplesUseTheOTelSDK(t *testing.T) {
+	for _, p := range listPackages(t) {
+		if within(p.ImportPath, module+"/examples") {
+			continue
+		}
+		for _, d := range p.Deps {
+			if otelSDK(d) {
+				t.Errorf("%s depends on %s; only examples/ and tests may use the OpenTelemetry SDK or exporters", p.ImportPath, d)
+				break
+			}
+		}
+	}
+}
+
+func TestOTelSDKRuleCatchesAViolation(t *testing.T) {
+	for _, imp := range []string{"go.opentelemetry.io/otel/sdk", "go.opentelemetry.io/otel/sdk/metric",
+		"go.opentelemetry.io/otel/sdk/trace/tracetest", "go.opentelemetry.io/otel/exporters/prometheus",
+		"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"} {
+		if !otelSDK(imp) {
+			t.Errorf("otelSDK(%q) = false", imp)
+		}
+	}
+	for _, imp := range []string{"go.opentelemetry.io/otel", "go.opentelemetry.io/otel/metric",
+		"go.opentelemetry.io/otel/trace", "go.opentelemetry.io/otel/attribute", "go.opentelemetry.io/otel/sdkx"} {
+		if otelSDK(imp) {
+			t.Errorf("otelSDK(%q) = true; the API is allowed", imp)
+		}
+	}
+}
+
 func TestOwnerRuleCatchesAViolation(t *testing.T) {
 	// The rule itself must be able to fail: a core path importing ristretto is caught.
 	lib, ok := ownerOf("github.com/dgraph-io/ristretto/v2/z")

@@ -34,6 +34,12 @@
 //
 //	redis-server not found: install it with `sudo apt-get install -y redis-server` (Debian/Ubuntu), or set STRATA_TEST_REDIS_URL
 //
+// When STRATA_TEST_REDIS_URL is set already, the test is one that needs servers
+// of its own (a Cluster, a Sentinel set-up, a server it stops, pauses or
+// configures), and the message says that the variable cannot help it:
+//
+//	redis-server not found: this test starts Redis servers of its own (...), which the one server in STRATA_TEST_REDIS_URL cannot stand in for: install redis-server with ...
+//
 // # Guarantees
 //
 // Every server listens on a free 127.0.0.1 port, has persistence turned off
@@ -69,4 +75,10 @@
 //
 //	url, prefix := redistest.ServerURL(t)
 //	cache, err := strata.Open[string](ctx, url, &strata.Options[string]{Prefix: prefix})
+//
+// [Shared.URL] returns it too, for tests that share servers; they write under
+// [RandomPrefix] prefixes, and [Shared.Close] (in TestMain) removes every key
+// written under them in the process ([RemoveTestKeys]). Only keys under those
+// prefixes are ever removed, by SCAN and UNLINK. docs/testing.md has the whole
+// picture, with the memory driver and miniredis.
 package redistest

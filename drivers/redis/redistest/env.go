@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,11 +56,45 @@ func ServerURL(t TB) (serverURL, prefix string) {
 
 // RandomPrefix returns "strata-test:<16 hex digits>:", a key prefix no
 // other test will use. It contains no glob characters, so it is safe in
-// SCAN MATCH.
+// SCAN MATCH. The first 8 digits are the same for every prefix of one test
+// process (its run, random) and the other 8 count, so that RemoveTestKeys can
+// find every key the process wrote under any of them with one SCAN.
 func RandomPrefix() string {
-	var b [8]byte
+	return fmt.Sprintf("%s%08x:", runPrefix, prefixes.Add(1))
+}
+
+// runPrefix starts every prefix RandomPrefix returns in this process:
+// "strata-test:" and 8 random hex digits.
+var runPrefix = func() string {
+	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return "strata-test:" + hex.EncodeToString(b[:]) + ":"
+	return "strata-test:" + hex.EncodeToString(b[:])
+}()
+
+// prefixes counts the prefixes RandomPrefix returned.
+var prefixes atomic.Uint32
+
+// RemoveTestKeys removes, from the server STRATA_TEST_REDIS_URL names, every
+// key under a prefix RandomPrefix returned in this process, with SCAN MATCH
+// and UNLINK; nothing else is touched (no FLUSHDB, no FLUSHALL). It returns
+// how many keys it removed, and does nothing when the variable is not set.
+//
+// Tests that share one server through Shared write under RandomPrefix
+// prefixes and leave the keys for the end of the run: Shared.Close calls
+// RemoveTestKeys, so a TestMain that closes its Shared leaves nothing behind.
+// A TestMain that uses STRATA_TEST_REDIS_URL without Shared calls it after
+// m.Run. (ServerURL removes each test's keys when the test ends.) Keys of a
+// process killed before that stay under "strata-test:".
+func RemoveTestKeys() (int, error) {
+	env := os.Getenv(EnvURL)
+	if env == "" {
+		return 0, nil
+	}
+	n, err := deletePrefix(env, runPrefix)
+	if err != nil {
+		return n, fmt.Errorf("redistest: removing this run's test keys %s* from the server in %s: %w", runPrefix, EnvURL, err)
+	}
+	return n, nil
 }
 
 // deletePrefix removes the keys under prefix from the server at rawURL. Only
@@ -67,6 +103,10 @@ func RandomPrefix() string {
 func deletePrefix(rawURL, prefix string) (int, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the URL, password and all
+		}
 		return 0, fmt.Errorf("parse %s: %w", EnvURL, err)
 	}
 	info := dialInfo{addr: u.Host}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -296,6 +295,7 @@ func TestExtraConfig(t *testing.T) {
 
 func TestMissingRedisServer(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
+	t.Setenv(redistest.EnvURL, "")
 	_, err := redistest.NewServer(nil)
 	want := "redis-server not found: install it with `sudo apt-get install -y redis-server` (Debian/Ubuntu), or set STRATA_TEST_REDIS_URL"
 	if err == nil || err.Error() != want {
@@ -306,8 +306,36 @@ func TestMissingRedisServer(t *testing.T) {
 	if !strings.Contains(ft.fatal, want) {
 		t.Fatalf("StartServer did not Fatalf with the install hint; got %q", ft.fatal)
 	}
-	if os.Getenv(redistest.EnvURL) != "" {
-		t.Log("note: " + redistest.EnvURL + " is set; StartServer ignores it by design")
+}
+
+// TestMissingRedisServerWithEnv: with STRATA_TEST_REDIS_URL set, a test that
+// needs servers of its own (a Cluster, a Sentinel set-up, one to stop or pause)
+// still needs redis-server, and the error says so instead of advising to set the
+// variable that is set.
+func TestMissingRedisServerWithEnv(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv(redistest.EnvURL, "redis://127.0.0.1:1/0")
+	want := "redis-server not found: this test starts Redis servers of its own (a Cluster, a Sentinel set-up, " +
+		"or a server it stops, pauses or configures), which the one server in STRATA_TEST_REDIS_URL cannot stand in for: " +
+		"install redis-server with `sudo apt-get install -y redis-server` (Debian/Ubuntu)"
+	starts := map[string]func() error{
+		"NewServer":   func() error { _, err := redistest.NewServer(nil); return err },
+		"NewCluster":  func() error { _, err := redistest.NewCluster(nil); return err },
+		"NewSentinel": func() error { _, err := redistest.NewSentinel(nil); return err },
+	}
+	for name, start := range starts {
+		if err := start(); err == nil || err.Error() != want {
+			t.Errorf("%s: err = %v, want %q", name, err, want)
+		}
+	}
+	var shared redistest.Shared // nothing starts: no Close
+	ft := &fakeTB{}
+	ft.run(func() { shared.Cluster(ft) })
+	if ft.fatal != want {
+		t.Errorf("Shared.Cluster: Fatalf(%q), want %q", ft.fatal, want)
+	}
+	if got := shared.URL(ft); got != "redis://127.0.0.1:1/0" {
+		t.Errorf("Shared.URL = %q, want %s's", got, redistest.EnvURL)
 	}
 }
 

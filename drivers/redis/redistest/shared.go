@@ -14,12 +14,16 @@ import (
 //
 //	func TestMain(m *testing.M) {
 //		code := m.Run()
-//		_ = servers.Close()
+//		if err := servers.Close(); err != nil { // also removes the test keys from STRATA_TEST_REDIS_URL
+//			fmt.Fprintln(os.Stderr, err)
+//			code = max(code, 1)
+//		}
 //		os.Exit(code)
 //	}
 //
 //	func TestSomething(t *testing.T) {
 //		url := servers.URL(t) // or STRATA_TEST_REDIS_URL
+//		prefix := redistest.RandomPrefix() // every key the test writes goes under it
 //		...
 //	}
 //
@@ -32,8 +36,9 @@ type Shared struct {
 }
 
 // URL returns the URL in STRATA_TEST_REDIS_URL (EnvURL) when it is set, else the
-// URL of the shared standalone server. Tests should write only under random
-// prefixes (RandomPrefix): the server may be someone else's.
+// URL of the shared standalone server. Tests must write only under prefixes
+// from RandomPrefix: the server may be someone else's, and Close removes the
+// keys under them from it (see RemoveTestKeys) once the tests are done.
 func (s *Shared) URL(t TB) string {
 	t.Helper()
 	if env := os.Getenv(EnvURL); env != "" {
@@ -77,11 +82,16 @@ func startOnce[T any](s *Shared, t TB, p **T, start func() (*T, error)) *T {
 	return *p
 }
 
-// Close stops every server started, and returns their errors joined.
+// Close stops every server started and, when STRATA_TEST_REDIS_URL is set,
+// removes from that server every key written under a RandomPrefix of this
+// process (RemoveTestKeys). It returns the errors joined.
 func (s *Shared) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var errs []error
+	if _, err := RemoveTestKeys(); err != nil {
+		errs = append(errs, err)
+	}
 	if s.server != nil {
 		errs = append(errs, s.server.Close())
 	}
