@@ -3,14 +3,10 @@ package layered
 import (
 	"context"
 	"errors"
-	"math"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/stratacache/strata/adapter"
@@ -24,93 +20,17 @@ import (
 // clock, so that an expiry decided on the wall clock instead shows.
 var fakeEpoch = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 
-// miniClock is one fake clock for miniredis (ClockTTL with SetTime) and for every
-// layer over it (the Clock options), as docs/testing.md describes.
-type miniClock struct {
-	mu  sync.Mutex
-	now time.Time
-	m   *miniredis.Miniredis
-}
-
-func newMiniClock(m *miniredis.Miniredis) *miniClock {
-	m.SetTime(fakeEpoch)
-	m.ClockTTL(true)
-	return &miniClock{now: fakeEpoch, m: m}
-}
-
-func (c *miniClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *miniClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.m.SetTime(c.now)
-}
-
-// startMiniredis starts an in-process miniredis on a fake clock and a client for
-// it, both stopped when the test ends.
-func startMiniredis(t testing.TB) (*miniClock, goredis.UniversalClient) {
+// startMiniredis starts an in-process miniredis on a fake clock (at fakeEpoch), and
+// a client for it; both stop when the test ends.
+func startMiniredis(t testing.TB) (*redistest.Miniredis, goredis.UniversalClient) {
 	t.Helper()
-	m := miniredis.RunT(t)
-	clk := newMiniClock(m)
-	rdb := goredis.NewClient(&goredis.Options{Addr: m.Addr(), ContextTimeoutEnabled: true})
-	rdb.AddHook(clampTTLs{})
-	t.Cleanup(func() { _ = rdb.Close() })
-	return clk, rdb
-}
-
-// clampTTLs is the go-redis hook of drivers/redis' miniredis_test.go (see there):
-// miniredis keeps TTLs as a time.Duration, so a PX (or a script's PEXPIRE) beyond
-// about 292 years overflows and drops the key at once; the hook sends 292 years
-// instead, for the conformance suite's TTL-range specs.
-type clampTTLs struct{}
-
-func (clampTTLs) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (clampTTLs) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		clampTTL(cmd)
-		return next(ctx, cmd)
-	}
-}
-
-func (clampTTLs) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		for _, cmd := range cmds {
-			clampTTL(cmd)
-		}
-		return next(ctx, cmds)
-	}
-}
-
-// clampTTL clamps the argument after PX and a script's last argument (the PEXPIRE
-// of the grace script) to the longest time.Duration in milliseconds.
-func clampTTL(cmd goredis.Cmder) {
-	const maxMS = math.MaxInt64 / int64(time.Millisecond)
-	args := cmd.Args()
-	script := cmd.Name() == "eval" || cmd.Name() == "evalsha"
-	for i := 1; i < len(args); i++ {
-		if prev, _ := args[i-1].(string); !strings.EqualFold(prev, "px") && !(script && i == len(args)-1) {
-			continue
-		}
-		switch v := args[i].(type) {
-		case int64:
-			args[i] = min(v, maxMS)
-		case string:
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > maxMS {
-				args[i] = strconv.FormatInt(maxMS, 10)
-			}
-		}
-	}
+	m := redistest.StartMiniredis(t, fakeEpoch)
+	return m, m.Client(t)
 }
 
 // overMiniredis returns a layered adapter (memory L1 over a redis L2 with grace,
 // under a random prefix) on rdb, every part on clk.
-func overMiniredis(rdb goredis.UniversalClient, clk *miniClock, grace time.Duration) (*Adapter, error) {
+func overMiniredis(rdb goredis.UniversalClient, clk *redistest.Miniredis, grace time.Duration) (*Adapter, error) {
 	l2, err := redis.New(rdb, &redis.Options{Prefix: redistest.RandomPrefix(), Grace: grace, Clock: clk})
 	if err != nil {
 		return nil, err

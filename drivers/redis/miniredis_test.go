@@ -3,14 +3,9 @@ package redis
 import (
 	"context"
 	"errors"
-	"math"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/stratacache/strata/adapter"
@@ -23,104 +18,18 @@ import (
 // Options.Clock shows (every grace header would look long expired).
 var fakeEpoch = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 
-// miniClock is the fake clock a miniredis server and the adapters over it share
-// (the recipe of docs/testing.md): miniredis expires keys by it (ClockTTL with
-// SetTime) and the adapter reads it (Options.Clock), so keys expire exactly when
-// Advance moves it, and never on their own.
-type miniClock struct {
-	mu  sync.Mutex
-	now time.Time
-	m   *miniredis.Miniredis
-}
-
-// newMiniClock starts m's clock, and the returned one, at start.
-func newMiniClock(m *miniredis.Miniredis, start time.Time) *miniClock {
-	m.SetTime(start)
-	m.ClockTTL(true) // TTLs follow SetTime, not only FastForward
-	return &miniClock{now: start, m: m}
-}
-
-// Now is the fake time.
-func (c *miniClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the fake time, for miniredis and the adapters alike, by d.
-func (c *miniClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.m.SetTime(c.now)
-}
-
-// startMiniredis starts an in-process miniredis on a fake clock, and a client for
-// it; both stop when the test ends.
-func startMiniredis(t testing.TB) (*miniredis.Miniredis, *miniClock, goredis.UniversalClient) {
+// startMiniredis starts an in-process miniredis on a fake clock (at fakeEpoch), and
+// a client for it; both stop when the test ends.
+func startMiniredis(t testing.TB) (*redistest.Miniredis, goredis.UniversalClient) {
 	t.Helper()
-	m := miniredis.RunT(t)
-	clk := newMiniClock(m, fakeEpoch)
-	rdb := goredis.NewClient(&goredis.Options{Addr: m.Addr(), ContextTimeoutEnabled: true})
-	rdb.AddHook(clampTTLs{})
-	t.Cleanup(func() { _ = rdb.Close() })
-	return m, clk, rdb
-}
-
-// maxDurationMS is the longest TTL miniredis can hold, in milliseconds: it keeps
-// TTLs as a time.Duration (about 292 years).
-const maxDurationMS = math.MaxInt64 / int64(time.Millisecond)
-
-// clampTTLs is a go-redis hook that works around a limit of miniredis: it converts
-// a PX (or a script's PEXPIRE) of more than maxDurationMS to a time.Duration, which
-// overflows negative, and drops the key at once, where Redis takes TTLs up to
-// 2^62 ms. The adapter sends such TTLs for a TTL near math.MaxInt64 (rounded up to
-// whole milliseconds, plus grace), as the conformance suite's TTL-range specs
-// check. The hook sends maxDurationMS instead: 292 years either way.
-type clampTTLs struct{}
-
-func (clampTTLs) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (clampTTLs) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		clampTTL(cmd)
-		return next(ctx, cmd)
-	}
-}
-
-func (clampTTLs) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		for _, cmd := range cmds {
-			clampTTL(cmd)
-		}
-		return next(ctx, cmds)
-	}
-}
-
-// clampTTL clamps the argument after PX (SET, GETEX) and a script's last argument
-// (updateScript's ARGV[4], its PEXPIRE) to maxDurationMS.
-func clampTTL(cmd goredis.Cmder) {
-	args := cmd.Args()
-	script := cmd.Name() == "eval" || cmd.Name() == "evalsha"
-	for i := 1; i < len(args); i++ {
-		if prev, _ := args[i-1].(string); !strings.EqualFold(prev, "px") && !(script && i == len(args)-1) {
-			continue
-		}
-		switch v := args[i].(type) {
-		case int64:
-			args[i] = min(v, maxDurationMS)
-		case string:
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > maxDurationMS {
-				args[i] = strconv.FormatInt(maxDurationMS, 10)
-			}
-		}
-	}
+	m := redistest.StartMiniredis(t, fakeEpoch)
+	return m, m.Client(t)
 }
 
 // miniHarness is harnessWith on an in-process miniredis whose fake clock the suite
 // advances as it waits (Harness.Advance).
 func miniHarness(t *testing.T, opts Options) conformance.Harness {
-	_, clk, rdb := startMiniredis(t)
+	clk, rdb := startMiniredis(t)
 	return conformance.Harness{
 		New: func(context.Context) (adapter.Adapter, error) {
 			o := opts
@@ -157,7 +66,7 @@ func TestConformanceMiniredis(t *testing.T) {
 func TestClockDrivesExpiry(t *testing.T) {
 	for _, grace := range []time.Duration{0, time.Minute} {
 		t.Run("grace="+grace.String(), func(t *testing.T) {
-			_, clk, rdb := startMiniredis(t)
+			clk, rdb := startMiniredis(t)
 			a := newTestAdapter(t, rdb, Options{Grace: grace, Clock: clk})
 			ctx := ctxT(t)
 			const ttl = 10 * time.Second
@@ -192,7 +101,7 @@ func TestClockDrivesExpiry(t *testing.T) {
 // TestClockDrivesGrace: with grace, an expired key stays revivable by UpdateTimeout
 // until the fake clock passes its grace window, and not a millisecond longer.
 func TestClockDrivesGrace(t *testing.T) {
-	_, clk, rdb := startMiniredis(t)
+	clk, rdb := startMiniredis(t)
 	const ttl, grace = 10 * time.Second, 30 * time.Second
 	a := newTestAdapter(t, rdb, Options{Grace: grace, Clock: clk})
 	ctx := ctxT(t)

@@ -81,4 +81,10 @@
 // written under them in the process ([RemoveTestKeys]). Only keys under those
 // prefixes are ever removed, by SCAN and UNLINK. docs/testing.md has the whole
 // picture, with the memory driver and miniredis.
+//
+// # In process: miniredis
+//
+// [StartMiniredis] starts an in-process miniredis on a fake clock that the drivers
+// read too (their Options.Clock): [Miniredis.Advance] expires keys in miniredis and in
+// Strata together. Strata's own tests run the conformance suite on it.
 package redistest
