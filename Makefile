@@ -23,9 +23,10 @@ fuzz: ## A minute of fuzzing per codec; commit what it finds under serializer/te
 wire: ## Regenerate examples/wire/wire_gen.go.
 	cd examples/wire && $(GO) tool wire gen .
 
-ROUNDS ?= 5
-BENCHTIME ?= 100ms
+ROUNDS ?= 15
+BENCHTIME ?= 20ms
+RESULTS ?= RESULTS.md
 
-bench: ## Strata against peer libraries (nested module bench/; 8-13 min on 2 cores); writes bench/RESULTS.md. Quick check: make bench ROUNDS=1 BENCHTIME=50ms
+bench: ## Strata against peer libraries (nested module bench/; ~15 min on 2 cores); writes bench/RESULTS.md. Quick check: make bench ROUNDS=2 BENCHTIME=20ms RESULTS=out/RESULTS.md
 	./scripts/ensure-redis
-	cd bench && ROUNDS=$(ROUNDS) BENCHTIME=$(BENCHTIME) GO=$(GO) ./run.sh
+	cd bench && ROUNDS=$(ROUNDS) BENCHTIME=$(BENCHTIME) RESULTS=$(RESULTS) BENCH='$(BENCH)' GO=$(GO) ./run.sh

@@ -10,6 +10,7 @@ import (
 
 // viewState decodes a value lent by a fastpath.Viewer. Cache pools them, so that a Get
 // through View allocates nothing beyond what the codec allocates: fn is bound once.
+// The pool (c.views) holds Cache.View's *lendState[V] instead when c.viewer is nil.
 type viewState[V any] struct {
 	codec serializer.Codec[V]
 	to    serializer.UnmarshalerTo[V] // codec's, when it has it: decodes into v

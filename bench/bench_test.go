@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,10 +19,23 @@ import (
 // workload back to back (benchstat: -col /subject). No benchmark asserts a
 // time; cmd/report turns the output of several rounds into RESULTS.md.
 
-var (
-	sizes = []int{Small, Large}
-	concs = []int{1, 16, 64}
-)
+var sizes = []int{Small, Large}
+
+// hotShapes are the value sizes and goroutine counts of the hot-key Get and
+// Set workloads: 100 B at 1, 16 and 64 goroutines, 10 KiB serial (the large
+// value targets are serial; a round stays short).
+var hotShapes = []struct{ size, conc int }{{Small, 1}, {Small, 16}, {Small, 64}, {Large, 1}}
+
+// redisVariants are the Redis workload's variants: GET and SET spread over the
+// RedisKeys working set and on one hot key, and a 90/10 GET/SET mix over the
+// working set.
+var redisVariants = []struct {
+	op   string // get, set, or mix (ZipfWrite: one op in ten is a SET)
+	keys int    // RedisKeys, or 1 for the hot key
+}{{"get", RedisKeys}, {"get", 1}, {"set", RedisKeys}, {"set", 1}, {"mix", RedisKeys}}
+
+// redisConcs are the Redis workload's goroutine counts.
+var redisConcs = []int{1, 4, 16, 64, 256}
 
 // inRoundOrder returns fs rotated by the round number run.sh passes in
 // BENCH_ROUND (1, 2, ...), so that over the rounds every subject runs at every
@@ -44,26 +59,105 @@ func checkLen(b []byte, size int) error {
 	return nil
 }
 
-// BenchmarkGet: a hit on one hot key, serial and with 16 and 64 goroutines.
-func BenchmarkGet(b *testing.B) {
+// BenchmarkRedis: the Redis client targets. GET, SET and a 90/10 GET/SET mix
+// of 100 B values at 1, 4, 16, 64 and 256 goroutines, spread over a working
+// set of RedisKeys keys (RedisSpread) or on one hot key, for Strata on Redis,
+// plain go-redis and rueidis. Each is its own benchmark, every subject once a
+// round; cmd/report compares throughputs within a round and takes the median
+// over rounds.
+func BenchmarkRedis(b *testing.B) {
 	ctx := context.Background()
-	for _, size := range sizes {
-		for _, conc := range concs {
-			for _, f := range inRoundOrder(BytesSubjects) {
-				b.Run(fmt.Sprintf("size=%s/conc=%d/subject=%s", SizeName(size), conc, f.Name), func(b *testing.B) {
+	keys, hot := RedisKeyList(), []string{RedisHotKey}
+	for _, vr := range redisVariants {
+		for _, conc := range redisConcs {
+			for _, f := range inRoundOrder(RedisSubjects) {
+				b.Run(fmt.Sprintf("op=%s/keys=%d/conc=%d/subject=%s", vr.op, vr.keys, conc, f.Name), func(b *testing.B) {
 					defer env.Recover()
 					s := open(b, f)
-					key := "h:" + f.Name + ":" + SizeName(size)
-					ensure(b, s, key, Value(size))
-					measure(b, conc, f.Tier == Remote, func(int) error {
-						v, err := s.Get(ctx, key)
+					ks := keys
+					if vr.keys == 1 {
+						ks = hot
+					}
+					if err := env.PreloadRedis(ctx, "redis", keys, Small); err != nil {
+						b.Fatal(err)
+					}
+					if err := env.PreloadRedis(ctx, "redis-hot", hot, Small); err != nil {
+						b.Fatal(err)
+					}
+					v, n := Value(Small), len(ks)
+					measure(b, conc, true, func(i int) error {
+						k := ks[RedisSpread(i, n)]
+						if vr.op == "set" || (vr.op == "mix" && ZipfWrite(i)) {
+							return s.Set(ctx, k, v)
+						}
+						got, err := s.Get(ctx, k)
 						if err != nil {
 							return err
 						}
-						return checkLen(v, size)
+						return checkLen(got, Small)
 					})
 				})
 			}
+		}
+	}
+}
+
+// BenchmarkClusterGet: GET of 100 B values spread over RedisKeys keys on the
+// 3-master cluster, 64 goroutines, Strata against rueidis' cluster client.
+func BenchmarkClusterGet(b *testing.B) {
+	ctx := context.Background()
+	keys := RedisKeyList()
+	const conc = 64
+	for _, f := range inRoundOrder(ClusterSubjects) {
+		b.Run(fmt.Sprintf("keys=%d/conc=%d/subject=%s", len(keys), conc, f.Name), func(b *testing.B) {
+			defer env.Recover()
+			s := open(b, f)
+			// Both subjects write the same raw bytes to the same cluster: one fill serves both.
+			err := env.Once("cluster-keys", func() error {
+				v := Value(Small)
+				return each(keys, conc, func(k string) error { return s.Set(ctx, k, v) })
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			measure(b, conc, true, func(i int) error {
+				got, err := s.Get(ctx, keys[RedisSpread(i, len(keys))])
+				if err != nil {
+					return err
+				}
+				return checkLen(got, Small)
+			})
+		})
+	}
+}
+
+// BenchmarkGet: a hit on one hot key (hotShapes), every subject, and Strata's
+// in-process subjects through Cache.View (ViewSubjects: the callback checks
+// the length of the bytes lent, as the others' check the bytes returned).
+func BenchmarkGet(b *testing.B) {
+	ctx := context.Background()
+	subjects := append(append([]Factory[[]byte]{}, BytesSubjects...), ViewSubjects...)
+	for _, sh := range hotShapes {
+		size, conc := sh.size, sh.conc
+		for _, f := range inRoundOrder(subjects) {
+			b.Run(fmt.Sprintf("size=%s/conc=%d/subject=%s", SizeName(size), conc, f.Name), func(b *testing.B) {
+				defer env.Recover()
+				s := open(b, f)
+				key := "h:" + f.Name + ":" + SizeName(size)
+				ensure(b, s, key, Value(size))
+				op := func(int) error {
+					v, err := s.Get(ctx, key)
+					if err != nil {
+						return err
+					}
+					return checkLen(v, size)
+				}
+				if vw, ok := s.(Viewer); ok {
+					check := func(v []byte) error { return checkLen(v, size) }
+					op = func(int) error { return vw.View(ctx, key, check) }
+				}
+				measure(b, conc, f.Tier == Remote, op)
+			})
 		}
 	}
 }
@@ -130,20 +224,19 @@ func BenchmarkGetPaired(b *testing.B) {
 	}
 }
 
-// BenchmarkSet: overwriting one hot key, serial and with 16 and 64 goroutines.
+// BenchmarkSet: overwriting one hot key (hotShapes), every subject.
 func BenchmarkSet(b *testing.B) {
 	ctx := context.Background()
-	for _, size := range sizes {
-		for _, conc := range concs {
-			for _, f := range inRoundOrder(BytesSubjects) {
-				b.Run(fmt.Sprintf("size=%s/conc=%d/subject=%s", SizeName(size), conc, f.Name), func(b *testing.B) {
-					defer env.Recover()
-					s := open(b, f)
-					key := "s:" + f.Name + ":" + SizeName(size)
-					v := Value(size)
-					measure(b, conc, f.Tier != Local, func(int) error { return s.Set(ctx, key, v) })
-				})
-			}
+	for _, sh := range hotShapes {
+		size, conc := sh.size, sh.conc
+		for _, f := range inRoundOrder(BytesSubjects) {
+			b.Run(fmt.Sprintf("size=%s/conc=%d/subject=%s", SizeName(size), conc, f.Name), func(b *testing.B) {
+				defer env.Recover()
+				s := open(b, f)
+				key := "s:" + f.Name + ":" + SizeName(size)
+				v := Value(size)
+				measure(b, conc, f.Tier != Local, func(int) error { return s.Set(ctx, key, v) })
+			})
 		}
 	}
 }
@@ -420,4 +513,91 @@ func heapPerEntry(f Factory[[]byte], keys []string, size int) (float64, int, err
 		return 0, 0, fmt.Errorf("%s: no entry resident", f.Name)
 	}
 	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n), n, nil
+}
+
+// The stampede workload: StampedeCallers goroutines call GetOrSet on one cold
+// key whose loader takes StampedeLoad.
+const (
+	StampedeCallers = 1000
+	StampedeLoad    = 10 * time.Millisecond
+)
+
+// stampedeSeq numbers the stampedes of a process: every one gets a key never used before.
+var stampedeSeq atomic.Int64
+
+// BenchmarkStampede: one op is a stampede, StampedeCallers goroutines released
+// together on one cold key, each calling GetOrSet with a loader that sleeps
+// StampedeLoad. It reports the loads per stampede (loads/op, and max-loads, the
+// most any stampede of the run made) and the callers' latencies, each from its
+// own call to its answer (p50-ns, p99-ns, max-ns: exact, over every caller of
+// every stampede of the run). Nothing is asserted; cmd/report checks one load and p99 within
+// the loader's time + 2 ms. ns/op is a stampede's wall time, goroutine start-up
+// included.
+func BenchmarkStampede(b *testing.B) {
+	ctx := context.Background()
+	for _, f := range inRoundOrder(StampedeSubjects) {
+		b.Run(fmt.Sprintf("callers=%d/load=%s/subject=%s", StampedeCallers, StampedeLoad, f.Name), func(b *testing.B) {
+			defer env.Recover()
+			s := open(b, f)
+			gs, ok := s.(GetOrSetter[[]byte])
+			if !ok {
+				b.Skipf("%s has no read-through call", f.Name)
+			}
+			v := Value(Small)
+			lat := make([]time.Duration, StampedeCallers)
+			var (
+				all             []time.Duration // every caller of every stampede: exact quantiles
+				loads, maxLoads int64
+			)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				key := fmt.Sprintf("st:%s:%d", f.Name, stampedeSeq.Add(1))
+				var n atomic.Int64
+				load := func() ([]byte, error) {
+					n.Add(1)
+					time.Sleep(StampedeLoad)
+					return v, nil
+				}
+				var (
+					wg       sync.WaitGroup
+					firstErr atomic.Pointer[error]
+					start    = make(chan struct{})
+				)
+				for c := range StampedeCallers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						defer env.Recover()
+						<-start
+						t0 := time.Now()
+						got, err := gs.GetOrSet(ctx, key, load)
+						lat[c] = time.Since(t0)
+						if err == nil {
+							err = checkLen(got, Small)
+						}
+						if err != nil {
+							firstErr.CompareAndSwap(nil, &err)
+						}
+					}()
+				}
+				close(start)
+				wg.Wait()
+				if p := firstErr.Load(); p != nil {
+					b.Fatal(*p)
+				}
+				all = append(all, lat...)
+				loads += n.Load()
+				maxLoads = max(maxLoads, n.Load())
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(loads)/float64(b.N), "loads/op")
+			b.ReportMetric(float64(maxLoads), "max-loads")
+			slices.Sort(all)
+			at := func(q float64) float64 { return float64(all[min(len(all)-1, int(q*float64(len(all))))]) }
+			b.ReportMetric(at(0.50), "p50-ns")
+			b.ReportMetric(at(0.99), "p99-ns")
+			b.ReportMetric(float64(all[len(all)-1]), "max-ns")
+		})
+	}
 }

@@ -117,3 +117,36 @@ func BatchKeys(n int) []string {
 	}
 	return ks
 }
+
+// The Redis workload's working set: RedisKeys keys of Small bytes, read and
+// written spread over all of them (RedisSpread), and one hot key.
+const (
+	RedisKeys   = 10_000
+	RedisHotKey = "r:hot"
+	// redisStride is coprime with RedisKeys: consecutive operations touch
+	// different keys and every key is touched once per RedisKeys operations.
+	redisStride = 7919
+)
+
+var redisKeys []string
+
+// RedisKeyList returns the Redis workload's working set (built once).
+func RedisKeyList() []string {
+	if redisKeys == nil {
+		ks := make([]string, RedisKeys)
+		for i := range ks {
+			ks[i] = fmt.Sprintf("r:%05d", i)
+		}
+		redisKeys = ks
+	}
+	return redisKeys
+}
+
+// RedisSpread returns the index of operation i's key in a key set of n keys:
+// a fixed permutation, the same for every subject, so that no key is hot.
+func RedisSpread(i, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	return (i % n) * redisStride % n
+}

@@ -179,6 +179,16 @@ func loadLocal(s Subject[[]byte], keys []string, size int, fresh bool) (int, err
 // would have them.
 func warm(s Subject[[]byte], keys []string, conc int) error {
 	ctx := context.Background()
+	return each(keys, conc, func(k string) error {
+		if _, err := s.Get(ctx, k); err != nil && !errors.Is(err, ErrMiss) {
+			return err
+		}
+		return nil
+	})
+}
+
+// each calls fn on every key with conc goroutines and returns the first error.
+func each(keys []string, conc int, fn func(key string) error) error {
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
@@ -189,14 +199,13 @@ func warm(s Subject[[]byte], keys []string, conc int) error {
 		go func() {
 			defer wg.Done()
 			defer env.Recover()
-			for {
+			for firstErr.Load() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= len(keys) {
 					return
 				}
-				if _, err := s.Get(ctx, keys[i]); err != nil && !errors.Is(err, ErrMiss) {
-					e := err
-					firstErr.CompareAndSwap(nil, &e)
+				if err := fn(keys[i]); err != nil {
+					firstErr.CompareAndSwap(nil, &err)
 					return
 				}
 			}

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/stratacache/strata"
@@ -152,5 +153,67 @@ var (
 	TypedStrataMemoryDecode = Factory[Item]{Name: "strata-memory-decode", Tier: Local,
 		New: func(context.Context, *Env) (Subject[Item], error) {
 			return strataMemory("strata-memory-decode", serializer.MsgPack[Item]())
+		}}
+)
+
+// strataViewSubject is a Strata Cache[[]byte] read through Cache.View, which
+// lends an in-process driver's stored bytes to a callback instead of copying
+// them. It wraps another Strata subject's cache, which owns it.
+type strataViewSubject struct {
+	name string
+	s    *strataSubject[[]byte]
+}
+
+func (v *strataViewSubject) Name() string { return v.name }
+func (v *strataViewSubject) Tier() Tier   { return v.s.tier }
+
+// Close does nothing: the wrapped subject closes the cache.
+func (v *strataViewSubject) Close() error { return nil }
+
+func (v *strataViewSubject) Set(ctx context.Context, key string, b []byte) error {
+	return v.s.Set(ctx, key, b)
+}
+
+// Get copies what View lends (for ensure and the wiring test); the Get workload
+// calls View itself.
+func (v *strataViewSubject) Get(ctx context.Context, key string) ([]byte, error) {
+	var out []byte
+	err := v.View(ctx, key, func(b []byte) error {
+		out = append([]byte(nil), b...)
+		return nil
+	})
+	return out, err
+}
+
+func (v *strataViewSubject) View(ctx context.Context, key string, fn func([]byte) error) error {
+	err := v.s.cache.View(ctx, key, fn)
+	if errors.Is(err, adapter.ErrNotFound) {
+		return miss(key)
+	}
+	return err
+}
+
+// viewOf returns a View subject over the cache of f's (Strata) subject.
+func viewOf(ctx context.Context, e *Env, f Factory[[]byte], name string) (Subject[[]byte], error) {
+	s, err := Open(ctx, e, f)
+	if err != nil {
+		return nil, err
+	}
+	ss, ok := s.(*strataSubject[[]byte])
+	if !ok {
+		return nil, fmt.Errorf("bench: %s is not a Strata subject", f.Name)
+	}
+	return &strataViewSubject{name: name, s: ss}, nil
+}
+
+// The View factories: strata-memory and strata-layered read through Cache.View.
+var (
+	StrataMemoryView = Factory[[]byte]{Name: "strata-memory-view", Tier: Local,
+		New: func(ctx context.Context, e *Env) (Subject[[]byte], error) {
+			return viewOf(ctx, e, StrataMemory, "strata-memory-view")
+		}}
+	StrataLayeredView = Factory[[]byte]{Name: "strata-layered-view", Tier: Hybrid,
+		New: func(ctx context.Context, e *Env) (Subject[[]byte], error) {
+			return viewOf(ctx, e, StrataLayered, "strata-layered-view")
 		}}
 )

@@ -62,6 +62,13 @@ type GetOrSetter[V any] interface {
 	GetOrSet(ctx context.Context, key string, load func() (V, error)) (V, error)
 }
 
+// Viewer is implemented by subjects that lend a stored value to a callback
+// instead of returning it (Strata's Cache.View): the Get workload reads
+// through View when a subject has it. fn must not keep v.
+type Viewer interface {
+	View(ctx context.Context, key string, fn func(v []byte) error) error
+}
+
 // Waiter is implemented by subjects that apply writes asynchronously
 // (ristretto): Wait returns once earlier writes are applied.
 type Waiter interface{ Wait() }

@@ -18,6 +18,11 @@ var BytesSubjects = []Factory[[]byte]{
 	GocacheRistretto,
 }
 
+// ViewSubjects read through Cache.View (zero copy over in-process drivers);
+// they run in the hot-key Get workload only, sharing their cache with
+// strata-memory and strata-layered.
+var ViewSubjects = []Factory[[]byte]{StrataMemoryView, StrataLayeredView}
+
 // TypedSubjects are the subjects of the Item workloads.
 var TypedSubjects = []Factory[Item]{
 	TypedStrataRedis,
@@ -30,7 +35,15 @@ var TypedSubjects = []Factory[Item]{
 	TypedGocacheRistretto,
 }
 
-// ClusterSubjects run the GetMany workload on the 3-master cluster.
+// RedisSubjects run the Redis workload (GET, SET and a 90/10 mix at 1 to 256
+// goroutines): Strata on Redis and the two clients its targets name.
+var RedisSubjects = []Factory[[]byte]{StrataRedis, Goredis, Rueidis}
+
+// StampedeSubjects are the subjects with a read-through call that the
+// stampede workload runs (1,000 goroutines on one cold key).
+var StampedeSubjects = []Factory[[]byte]{StrataRedis, StrataLayered, StrataMemory, GoredisCache, Otter}
+
+// ClusterSubjects run the GetMany and ClusterGet workloads on the 3-master cluster.
 var ClusterSubjects = []Factory[[]byte]{StrataRedisCluster, RueidisCluster}
 
 // MemorySubjects are measured for heap bytes per entry.

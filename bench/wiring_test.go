@@ -14,7 +14,7 @@ import (
 // benchmarks need -bench).
 func TestSubjects(t *testing.T) {
 	ctx := context.Background()
-	bytesSubjects := append(append([]Factory[[]byte]{}, BytesSubjects...), ClusterSubjects...)
+	bytesSubjects := append(append(append([]Factory[[]byte]{}, BytesSubjects...), ClusterSubjects...), ViewSubjects...)
 	for _, f := range bytesSubjects {
 		t.Run("bytes/"+f.Name, func(t *testing.T) {
 			s := open(t, f)
@@ -30,6 +30,16 @@ func TestSubjects(t *testing.T) {
 			}
 			if _, err := s.Get(ctx, "wiring:missing:"+f.Name); !errors.Is(err, ErrMiss) {
 				t.Fatalf("Get of a missing key: %v, want ErrMiss", err)
+			}
+			if vw, ok := s.(Viewer); ok {
+				var lent []byte
+				err := vw.View(ctx, key, func(v []byte) error { lent = append(lent, v...); return nil })
+				if err != nil || !bytes.Equal(lent, want) {
+					t.Fatalf("View lent %q, %v; want %q", lent, err, want)
+				}
+				if err := vw.View(ctx, "wiring:missing:"+f.Name, func([]byte) error { return errLoaderCalled }); !errors.Is(err, ErrMiss) {
+					t.Fatalf("View of a missing key: %v, want ErrMiss", err)
+				}
 			}
 			if mg, ok := s.(ManyGetter); ok {
 				n, err := mg.GetMany(ctx, []string{key, "wiring:missing:" + f.Name})
@@ -85,6 +95,34 @@ func TestHistQuantiles(t *testing.T) {
 	for v := uint64(0); v < 1<<20; v = v*2 + 1 {
 		if m := bucketMid(bucketOf(v)); m < float64(v)*0.9 || m > float64(v)*1.1+1 {
 			t.Errorf("bucket of %d has middle %v", v, m)
+		}
+	}
+}
+
+// TestRedisSpread: the Redis workload's spread touches every key of the
+// working set once per RedisKeys operations, and never the same key twice in
+// a row.
+func TestRedisSpread(t *testing.T) {
+	seen := make([]bool, RedisKeys)
+	prev := -1
+	for i := range RedisKeys {
+		k := RedisSpread(i+RedisKeys*3, RedisKeys) // any offset: the operation counter keeps going
+		if seen[k] || k == prev {
+			t.Fatalf("op %d: key %d again", i, k)
+		}
+		seen[k], prev = true, k
+	}
+	if RedisSpread(12345, 1) != 0 || len(RedisKeyList()) != RedisKeys {
+		t.Fatal("hot key or key list")
+	}
+}
+
+// TestStampedeSubjects: every subject of the stampede workload has a
+// read-through call (the benchmark would skip it otherwise).
+func TestStampedeSubjects(t *testing.T) {
+	for _, f := range StampedeSubjects {
+		if _, ok := open(t, f).(GetOrSetter[[]byte]); !ok {
+			t.Errorf("%s has no GetOrSet", f.Name)
 		}
 	}
 }

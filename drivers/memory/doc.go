@@ -75,8 +75,9 @@
 // Copies. Set copies the value in and every read returns a fresh copy, so no caller
 // can modify what is cached or what another caller received. The one exception is
 // View (fastpath.Viewer), which lends the stored bytes to a callback for its duration
-// only: strata.Cache uses it to decode without the copy, for codecs whose decoded
-// values share no memory with their input (never for serializer.Raw).
+// only: strata.Cache.Get uses it to decode without the copy, for codecs whose
+// decoded values share no memory with their input (never for serializer.Raw), and
+// strata.Cache.View lends the stored bytes to its caller's callback.
 //
 // Decoded values. A typed strata.Cache reading through GetMemo (fastpath.Memoizer)
 // decodes a stored value on its first hit and the adapter keeps the decoded value

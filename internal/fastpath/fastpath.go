@@ -37,8 +37,10 @@ type Memoizer interface {
 // Viewer is implemented by adapters that can lend the bytes they store for the
 // duration of a callback, instead of returning a copy. strata.Cache.Get uses it when its
 // codec decodes into fresh memory (serializer.CopyingUnmarshaler: msgpack, gob and
-// json), which saves the copy an Adapter's Get must make. A Cache with serializer.Raw
-// never uses it: Raw returns the bytes it is given, so they must be a copy.
+// json), which saves the copy an Adapter's Get must make. Get with serializer.Raw
+// never uses it (Raw returns the bytes it is given, so they must be a copy), but
+// strata.Cache.View does: there the caller's callback sees the lent bytes, under
+// the same rules as fn here.
 //
 // Implementations must only lend memory that no write changes while fn runs (for
 // example an immutable stored entry); otherwise they copy first.

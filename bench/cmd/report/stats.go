@@ -43,12 +43,18 @@ func (ix *Index) Values(group, subject, unit string) []float64 {
 // Has reports whether group has results for subject.
 func (ix *Index) Has(group, subject string) bool { return len(ix.by[group][subject]) > 0 }
 
-// Ratio returns the median over rounds of a's metric divided by b's metric in
-// the same round, and how many rounds had both. The two may be in different
-// groups (GetMany against GetSeq).
-func (ix *Index) Ratio(groupA, a, groupB, b, unit string) (float64, int) {
+// Ratios returns, round by round (in round order), a's metric divided by b's
+// metric in the same round, for the rounds that have both. The two may be in
+// different groups (GetMany against GetSeq).
+func (ix *Index) Ratios(groupA, a, groupB, b, unit string) []float64 {
+	var rounds []int
+	for round := range ix.by[groupA][a] {
+		rounds = append(rounds, round)
+	}
+	slices.Sort(rounds)
 	var rs []float64
-	for round, ra := range ix.by[groupA][a] {
+	for _, round := range rounds {
+		ra := ix.by[groupA][a][round]
 		rb, ok := ix.by[groupB][b][round]
 		if !ok {
 			continue
@@ -59,6 +65,15 @@ func (ix *Index) Ratio(groupA, a, groupB, b, unit string) (float64, int) {
 			rs = append(rs, va/vb)
 		}
 	}
+	return rs
+}
+
+// Ratio returns the median over rounds of a's metric divided by b's metric in
+// the same round (the median of per-round ratios, not a ratio of medians: a
+// slow phase of the machine hits both sides of a round alike), and how many
+// rounds had both.
+func (ix *Index) Ratio(groupA, a, groupB, b, unit string) (float64, int) {
+	rs := ix.Ratios(groupA, a, groupB, b, unit)
 	if len(rs) == 0 {
 		return math.NaN(), 0
 	}
