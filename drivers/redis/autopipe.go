@@ -16,11 +16,17 @@ import (
 
 // Automatic pipelining (Options.AutoPipeline, URL autopipeline=).
 //
-// Single-key commands (GET, SET, GETEX, one-key UNLINK) that overlap with other
-// calls of the same adapter are queued, and a batch goroutine sends everything
-// queued as one go-redis pipeline per round trip (split by node on a Cluster). A
-// call that finds no other call in flight goes straight to the client, so serial
-// latency is exactly go-redis's.
+// Single-key commands (GET, SET, GETEX, one-key UNLINK) that overlap with many
+// other calls of the same adapter are queued, and a batch goroutine sends
+// everything queued as one go-redis pipeline per round trip (split by node on a
+// Cluster). A call that finds at most directCallsPerCPU calls per CPU in flight
+// (itself included) goes straight to the client, so serial latency is exactly
+// go-redis's, and so is a handful of concurrent callers': while each core has a
+// caller or two, their own round trips overlap, and a batch would only add the
+// hand-off to the batch goroutine and back (bench/RESULTS.md: queueing from the
+// second call in flight made 4 goroutines about 0.65x go-redis' throughput).
+// Beyond that the client's CPU is the bound, and one write and one read per batch
+// instead of per call is what pays.
 //
 // Why not go-redis's own autopipeliner (Client.AsyncAutoPipeline)? It is as
 // fast (docs/redis.md), but a command whose caller gave up (ctx done) while it was
@@ -45,6 +51,7 @@ import (
 type autoPipe struct {
 	client   goredis.UniversalClient
 	inflight atomic.Int64  // calls of the adapter between start and end
+	direct   int64         // calls in flight (the new one included) that still go straight to the client
 	always   bool          // tests: queue even a lone call
 	maxRuns  int           // batches in flight at most
 	bound    time.Duration // deadline of a caller without one (see bound.go); 0: none
@@ -65,7 +72,8 @@ type autoPipe struct {
 }
 
 func newAutoPipe(client goredis.UniversalClient, bound time.Duration) *autoPipe {
-	p := &autoPipe{client: client, maxRuns: min(max(runtime.GOMAXPROCS(0), 2), 8), bound: bound}
+	procs := runtime.GOMAXPROCS(0)
+	p := &autoPipe{client: client, maxRuns: min(max(procs, 2), 8), bound: bound, direct: directCallsPerCPU * int64(procs)}
 	p.life, p.end = context.WithCancel(context.Background())
 	return p
 }
@@ -84,6 +92,10 @@ const (
 	abandoned
 )
 
+// directCallsPerCPU is how many calls in flight per CPU (GOMAXPROCS) still go
+// straight to the client rather than into a batch (see the top of this file).
+const directCallsPerCPU = 2
+
 var queuedPool = sync.Pool{New: func() any { return &queued{done: make(chan struct{}, 1)} }}
 
 // process runs cmd on the client, or queues it for a batch when other calls of
@@ -95,8 +107,9 @@ func (a *Adapter) process(ctx context.Context, cmd goredis.Cmder) error {
 	}
 	n := p.inflight.Add(1)
 	defer p.inflight.Add(-1)
-	if n == 1 && !p.always {
-		// Alone: nothing to batch with.
+	if n <= p.direct && !p.always {
+		// Few enough that their round trips overlap: a batch would only add a
+		// hand-off.
 		return a.direct(ctx, cmd)
 	}
 	return p.do(ctx, cmd)

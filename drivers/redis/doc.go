@@ -121,7 +121,8 @@
 // pipelines GET and PTTL; GetMany is MGET; SetMany is a pipeline of SET PX (not a
 // transaction). Clear(ctx, p) is SCAN MATCH <Options.Prefix+p>* (glob characters
 // escaped) with UNLINK, page by page, never FLUSHDB or FLUSHALL. With Options.AutoPipeline, single-key calls that overlap with other
-// calls share pipelines; a call with no other call in flight is sent directly.
+// calls share pipelines; a call that finds at most two calls per CPU in flight
+// (itself included) is sent directly, as go-redis would.
 //
 // TTLs. TTLs travel in whole milliseconds (sub-millisecond TTLs round up to 1ms) and
 // never overflow: the longest time.Duration (about 292 years), plus grace, is far
