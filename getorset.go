@@ -125,18 +125,9 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 	if c.obs != nil {
 		return c.getOrSetObserved(ctx, key, ttl, load)
 	}
-	var zero V
-	if err := c.ready(ctx); err != nil {
-		return zero, err
-	}
-	if load == nil {
-		return zero, errNilLoader
-	}
-	if _, err := c.resolveTTL(ttl); err != nil {
-		return zero, err
-	}
-	full, err := c.fullKey(key)
+	full, err := c.getOrSetKey(ctx, key, ttl, load)
 	if err != nil {
+		var zero V
 		return zero, err
 	}
 	v, readErr := c.get(ctx, key, full)
@@ -144,6 +135,21 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 		return v, nil
 	}
 	return c.await(ctx, key, full, ttl, load, readErr)
+}
+
+// getOrSetKey is GetOrSet's checks, before any driver call: it returns key with
+// the prefix, or why the call cannot be made.
+func (c *Cache[V]) getOrSetKey(ctx context.Context, key string, ttl time.Duration, load func(context.Context) (V, error)) (string, error) {
+	if err := c.ready(ctx); err != nil {
+		return "", err
+	}
+	if load == nil {
+		return "", errNilLoader
+	}
+	if _, err := c.resolveTTL(ttl); err != nil {
+		return "", err
+	}
+	return c.fullKey(key)
 }
 
 // await is GetOrSet after its read of key (full: with the prefix) found no value

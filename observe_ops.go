@@ -208,18 +208,9 @@ func (c *Cache[V]) getOrSetObserved(ctx context.Context, key string, ttl time.Du
 
 // getOrSetCounted is GetOrSet's checks and read, counted in oc, then await.
 func (c *Cache[V]) getOrSetCounted(ctx context.Context, oc opCall, key string, ttl time.Duration, load func(context.Context) (V, error)) (V, error) {
-	var zero V
-	if err := c.ready(ctx); err != nil {
-		return zero, err
-	}
-	if load == nil {
-		return zero, errNilLoader
-	}
-	if _, err := c.resolveTTL(ttl); err != nil {
-		return zero, err
-	}
-	full, err := c.fullKey(key)
+	full, err := c.getOrSetKey(ctx, key, ttl, load)
 	if err != nil {
+		var zero V
 		return zero, err
 	}
 	v, readErr := c.get(ctx, key, full)
