@@ -111,13 +111,7 @@ type Options struct {
 	// when it advances the clock. New refuses a Clock with a drivers/memory L1 that
 	// runs on the wall clock, whose entries would outlive the fake time. A URL
 	// cannot set it: build the layers with their own Open or New.
-	Clock Clock
-}
-
-// Clock tells the time. Any type with a Now method will do, such as a test's fake
-// clock (see Options.Clock). Its Now must be safe for concurrent use.
-type Clock interface {
-	Now() time.Time
+	Clock adapter.Clock
 }
 
 // ManyTTLReader is an optional capability of an L2 that can return many values
@@ -167,8 +161,8 @@ type Adapter struct {
 	serveStale   bool
 	onInvalidate func([]string)
 	onReset      func()
-	log          *slog.Logger // Options.Logger; nil: no events
-	clock        Clock        // Options.Clock; nil: the wall clock (see now)
+	log          *slog.Logger  // Options.Logger; nil: no events
+	clock        adapter.Clock // Options.Clock; nil: the wall clock (see now)
 
 	closed  atomic.Bool
 	healthy atomic.Bool // L1 may be read: L2 works and, with inv, the subscription is confirmed

@@ -43,8 +43,8 @@ type state struct {
 	gate    *gate
 	stripes *[numStripes]stripe
 	seed    maphash.Seed
-	epoch   time.Time // the zero of the adapter's monotonic clock (see now)
-	clock   Clock     // Options.Clock; nil: the monotonic clock
+	epoch   time.Time     // the zero of the adapter's monotonic clock (see now)
+	clock   adapter.Clock // Options.Clock; nil: the monotonic clock
 	grace   time.Duration
 	index   *expiryIndex
 	win     *window

@@ -76,13 +76,7 @@ type Options struct {
 	// drivers/layered, to the redis L2 and to layered.Options.Clock), so that values
 	// expire exactly when it advances the clock and never on their own. The clock
 	// must not go back before the moment Open read it. A URL cannot set it.
-	Clock Clock
-}
-
-// Clock tells the time. Any type with a Now method will do, such as a test's fake
-// clock (see Options.Clock). Its Now must be safe for concurrent use.
-type Clock interface {
-	Now() time.Time
+	Clock adapter.Clock
 }
 
 // config returns opts with defaults filled in, or an error naming the bad field.

@@ -78,14 +78,7 @@ type Options struct {
 	// SetTime; see docs/testing.md), so that keys expire exactly when the test
 	// advances it. Deadlines, timeouts and the circuit breaker always use the real
 	// clock. A URL cannot set it.
-	Clock Clock
-}
-
-// Clock tells the time. Any type with a Now method will do: a fake clock in a
-// test, for instance, that also drives miniredis (see Options.Clock). Its Now
-// must be safe for concurrent use.
-type Clock interface {
-	Now() time.Time
+	Clock adapter.Clock
 }
 
 // DefaultChannelPrefix starts the default invalidation channel name, which is
@@ -121,7 +114,7 @@ type Adapter struct {
 	prefix   string
 	grace    time.Duration
 	graceMS  int64
-	clock    Clock // Options.Clock; nil: the wall clock (see nowMS)
+	clock    adapter.Clock // Options.Clock; nil: the wall clock (see nowMS)
 	clearAll bool
 	channel  string
 	id       [idLen]byte
