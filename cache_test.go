@@ -216,30 +216,50 @@ func TestPrefixedKeyLongerThanMaxIsInvalid(t *testing.T) {
 	}
 }
 
-// secondLookHits misses the first Get of a key and hits every later one, the way a
-// value stored by another process between GetOrSet's miss and its load would look.
-type secondLookHits struct {
+// loadDuringFirstRead is an adapter whose first Get of a key runs, before it
+// misses, a whole GetOrSet of that key on cache (its own read misses too, so it
+// loads and stores "stored"): a load of another caller that ended between a
+// GetOrSet's miss and its load.
+type loadDuringFirstRead struct {
 	adapter.Adapter
-	gets atomic.Int32
+	cache *strata.Cache[string]
+	gets  atomic.Int32
 }
 
-func (s *secondLookHits) Get(ctx context.Context, key string) ([]byte, error) {
-	if s.gets.Add(1) == 1 {
+func (s *loadDuringFirstRead) Get(ctx context.Context, key string) ([]byte, error) {
+	switch s.gets.Add(1) {
+	case 1:
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = s.cache.GetOrSet(ctx, "k", 0, func(context.Context) (string, error) { return "stored", nil })
+		}()
+		<-done
+		return nil, adapter.NotFound(key)
+	case 2:
 		return nil, adapter.NotFound(key)
 	}
 	return s.Adapter.Get(ctx, key)
 }
 
-func TestGetOrSetSecondLookHitSkipsTheLoader(t *testing.T) {
+// TestGetOrSetLooksAgainAfterAnotherLoad: when another load of the key ended
+// between a GetOrSet's miss and its own load, it reads once more and returns what
+// that load stored instead of loading again; with no load in between, the miss
+// stands and it loads without a second read.
+func TestGetOrSetLooksAgainAfterAnotherLoad(t *testing.T) {
 	ctx := context.Background()
-	m := newMemory(t)
-	if err := m.Set(ctx, "k", []byte("stored"), time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	c := strata.New(&secondLookHits{Adapter: m}, &strata.Options[string]{Codec: serializer.Raw[string]()})
+	a := &loadDuringFirstRead{Adapter: newMemory(t)}
+	c := strata.New[string](a, &strata.Options[string]{Codec: serializer.Raw[string]()})
+	a.cache = c
 	v, err := c.GetOrSet(ctx, "k", 0, func(context.Context) (string, error) { return "loaded", nil })
-	if err != nil || v != "stored" {
-		t.Fatalf("GetOrSet = %q, %v; want the value found on the second look", v, err)
+	if err != nil || v != "stored" || a.gets.Load() != 3 {
+		t.Fatalf("GetOrSet = %q, %v after %d reads; want the value the other load stored, found by a third read", v, err, a.gets.Load())
+	}
+
+	rc := &readCounter{Adapter: newMemory(t)}
+	c2 := strata.New[string](rc, nil)
+	if v, err := c2.GetOrSet(ctx, "k", 0, func(context.Context) (string, error) { return "loaded", nil }); err != nil || v != "loaded" || rc.gets.Load() != 1 {
+		t.Fatalf("GetOrSet = %q, %v after %d reads; want the loaded value after one read", v, err, rc.gets.Load())
 	}
 }
 

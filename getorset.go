@@ -74,7 +74,8 @@ func (c *Cache[V]) result(cl *call[V]) (V, error) {
 
 // GetOrSet returns the value under key, or calls load, stores its result for ttl and
 // returns it. However many callers in this process wait for the same key, load runs
-// once (the flight is per Cache: two Caches over one adapter load separately). A
+// once (the flight is per Cache: two Caches over one adapter load separately); a
+// caller arriving while its key loads waits for that load without reading. A
 // waiter whose ctx ends returns its ctx error at once; the shared load goes on
 // (bounded by Options.LoadTimeout) for the others. Each waiter gets a copy of its own
 // of the loaded value, as from Get. A loader error is returned to every waiter and not
@@ -130,11 +131,50 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 		var zero V
 		return zero, err
 	}
+	if cl := c.joinFlight(full); cl != nil {
+		return c.wait(ctx, cl)
+	}
+	landed := c.landed.Load()
 	v, readErr := c.get(ctx, key, full)
 	if readErr == nil {
 		return v, nil
 	}
-	return c.await(ctx, key, full, ttl, load, readErr)
+	return c.await(ctx, key, full, ttl, load, readErr, landed)
+}
+
+// joinFlight returns the load in flight for full, if there is one, counted as a
+// coalesced waiter. GetOrSet waits for it instead of reading first: the value
+// being loaded is what the read would find once stored, and a stampede on a
+// remote cache then costs one round trip per caller fewer (1,000 callers queued
+// behind each other's misses took 19 ms to answer instead of the loader's 10:
+// bench BenchmarkStampede). A load that has stored its value but not yet left the
+// flight answers the same value a read would. Costs one atomic load while no key
+// is loading.
+func (c *Cache[V]) joinFlight(full string) *call[V] {
+	if c.flying.Load() == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	cl := c.flight[full]
+	c.mu.Unlock()
+	if cl != nil && c.obs != nil {
+		c.obs.coalesced.Add(1)
+	}
+	return cl
+}
+
+// wait returns the result of the load cl, or why this caller stopped waiting.
+func (c *Cache[V]) wait(ctx context.Context, cl *call[V]) (V, error) {
+	select {
+	case <-cl.done:
+		return c.result(cl)
+	case <-ctx.Done():
+		var zero V
+		return zero, adapter.CheckContext(ctx)
+	case <-c.life.Done():
+		var zero V
+		return zero, ErrClosed
+	}
 }
 
 // getOrSetKey is GetOrSet's checks, before any driver call: it returns key with
@@ -154,8 +194,9 @@ func (c *Cache[V]) getOrSetKey(ctx context.Context, key string, ttl time.Duratio
 
 // await is GetOrSet after its read of key (full: with the prefix) found no value
 // but readErr: it answers that error, or joins the key's flight (starting the
-// load when there is none) and returns its result.
-func (c *Cache[V]) await(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), readErr error) (V, error) {
+// load when there is none) and returns its result. landed is c.landed as it was
+// before the read.
+func (c *Cache[V]) await(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), readErr error, landed uint64) (V, error) {
 	var zero V
 	first, err := c.triage(ctx, readErr)
 	if err != nil {
@@ -167,7 +208,13 @@ func (c *Cache[V]) await(ctx context.Context, key, full string, ttl time.Duratio
 	if !loading {
 		cl = &call[V]{done: make(chan struct{})}
 		c.flight[full] = cl
+		c.flying.Add(1)
 	}
+	// A load that ended since the read may have stored the value the read missed:
+	// the new load looks once more before loading. Without one, the miss stands and
+	// the load need not wait for another read (on a remote cache, behind the reads
+	// of every other caller of a stampede).
+	reread := first == lookMiss && c.landed.Load() != landed
 	c.mu.Unlock()
 	if loading && c.obs != nil {
 		c.obs.coalesced.Add(1)
@@ -187,22 +234,15 @@ func (c *Cache[V]) await(ctx context.Context, key, full string, ttl time.Duratio
 		go func() {
 			defer cancel(nil)
 			defer stop()
-			c.load(lctx, key, full, ttl, load, cl, first)
+			c.load(lctx, key, full, ttl, load, cl, first, reread)
 		}()
 	}
-	select {
-	case <-cl.done:
-		return c.result(cl)
-	case <-ctx.Done():
-		return zero, adapter.CheckContext(ctx)
-	case <-c.life.Done():
-		return zero, ErrClosed
-	}
+	return c.wait(ctx, cl)
 }
 
 // load runs one GetOrSet load for the flight cl, after the first caller's read of
-// key found first.
-func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), cl *call[V], first look) {
+// key found first; reread says to read once more before loading (see await).
+func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration, load func(context.Context) (V, error), cl *call[V], first look, reread bool) {
 	returned := false
 	defer func() {
 		if r := recover(); r != nil || !returned {
@@ -216,10 +256,12 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		}
 		c.mu.Lock()
 		delete(c.flight, full)
+		c.flying.Add(-1)
+		c.landed.Add(1) // under mu: see await
 		c.mu.Unlock()
 		close(cl.done)
 	}()
-	if first == lookMiss {
+	if reread {
 		// Another caller's load may have stored the value between our miss and the
 		// moment we registered this call: look once more, so load runs once per miss.
 		// After any other first look there is nothing to wait for.

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/stratacache/strata"
+	"github.com/stratacache/strata/adapter"
 )
 
 type profile struct {
@@ -136,4 +138,58 @@ func TestLoaderPanicIsOneLine(t *testing.T) {
 	if !strings.Contains(string(pe.Stack), "TestLoaderPanicIsOneLine") {
 		t.Fatalf("Stack does not show the loader: %s", pe.Stack)
 	}
+}
+
+// readCounter counts the Gets that reach the adapter inside.
+type readCounter struct {
+	adapter.Adapter
+	gets atomic.Int32
+}
+
+func (r *readCounter) Get(ctx context.Context, key string) ([]byte, error) {
+	r.gets.Add(1)
+	return r.Adapter.Get(ctx, key)
+}
+
+// TestGetOrSetJoinsALoadWithoutReading: a caller arriving while its key loads waits
+// for that load without reading the cache first. A read could only miss (the value
+// is not stored yet) and, on a remote cache, 1,000 such reads queued behind each
+// other delayed every caller of a stampede well past the loader's time.
+func TestGetOrSetJoinsALoadWithoutReading(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rc := &readCounter{Adapter: newMemory(t)}
+		c := strata.New(rc, &strata.Options[string]{CountStats: true})
+		ctx := context.Background()
+		release := make(chan struct{})
+		load := func(context.Context) (string, error) {
+			<-release
+			return "loaded", nil
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { _, _ = c.GetOrSet(ctx, "k", time.Minute, load) })
+		synctest.Wait() // the first caller's load is in flight
+		before := rc.gets.Load()
+		const joiners = 20
+		for i := range joiners {
+			wg.Go(func() {
+				if v, err := c.GetOrSet(ctx, "k", time.Minute, load); v != "loaded" || err != nil {
+					t.Errorf("joiner %d: GetOrSet = %q, %v; want the loaded value", i, v, err)
+				}
+			})
+		}
+		synctest.Wait()
+		if n := rc.gets.Load() - before; n != 0 {
+			t.Errorf("%d callers arriving during the load read the cache %d times; want 0", joiners, n)
+		}
+		close(release)
+		wg.Wait()
+		s := c.Stats()
+		if s.Loads != 1 || s.Coalesced != joiners || s.Misses != joiners+1 {
+			t.Errorf("Stats: %d loads, %d coalesced, %d misses; want 1, %d, %d", s.Loads, s.Coalesced, s.Misses, joiners, joiners+1)
+		}
+		// The flight is over: the next caller reads, and hits.
+		if v, err := c.GetOrSet(ctx, "k", time.Minute, load); v != "loaded" || err != nil || rc.gets.Load() == before {
+			t.Errorf("after the load: GetOrSet = %q, %v with %d reads; want a read that hits", v, err, rc.gets.Load()-before)
+		}
+	})
 }

@@ -533,15 +533,11 @@ func (a *Adapter) GetWithTTL(ctx context.Context, key string) (_ []byte, _ time.
 		}
 		return payload, durationMS(expiry - now), nil
 	}
-	ctx, bd := a.bounded(ctx, "GetWithTTL") // a pipeline: go-redis would retry it
-	defer bd.end(&err)
-	pipe := a.client.Pipeline()
-	get := pipe.Get(ctx, full)
+	get := goredis.NewStringCmd(ctx, "get", full)
 	// PTTL as a plain integer: go-redis's DurationCmd multiplies by 1ms and
 	// wraps negative for a TTL near 292 years.
 	pttl := goredis.NewIntCmd(ctx, "pttl", full)
-	_ = pipe.Process(ctx, pttl)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+	if err := a.processPair(ctx, "GetWithTTL", get, pttl); err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, 0, a.fail(ctx, "GET+PTTL", key, err)
 	}
 	b, err := get.Bytes()

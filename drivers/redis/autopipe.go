@@ -16,7 +16,8 @@ import (
 
 // Automatic pipelining (Options.AutoPipeline, URL autopipeline=).
 //
-// Single-key commands (GET, SET, GETEX, one-key UNLINK) that overlap with many
+// Single-key commands (GET, SET, GETEX, one-key UNLINK, and GET with PTTL as one
+// pair: GetWithTTL, layered's L2 read) that overlap with many
 // other calls of the same adapter are queued, and a batch goroutine sends
 // everything queued as one go-redis pipeline per round trip (split by node on a
 // Cluster). A call that finds at most directCallsPerCPU calls per CPU in flight
@@ -80,10 +81,14 @@ func newAutoPipe(client goredis.UniversalClient, bound time.Duration) *autoPipe 
 
 // queued is one command waiting for a batch.
 type queued struct {
-	ctx   context.Context
-	cmd   goredis.Cmder
-	state atomic.Int32  // waiting, then taken (by a batch) or abandoned (by its caller)
-	done  chan struct{} // receives once the command has run, if taken
+	ctx  context.Context
+	cmd  goredis.Cmder
+	cmd2 goredis.Cmder // nil, or a command sent right after cmd, in the same batch
+	// leader, when not nil, is an identical read earlier in the batch whose
+	// replies this one gets instead of being sent (see shareread.go).
+	leader *queued
+	state  atomic.Int32  // waiting, then taken (by a batch) or abandoned (by its caller)
+	done   chan struct{} // receives once the command has run, if taken
 }
 
 const (
@@ -112,7 +117,28 @@ func (a *Adapter) process(ctx context.Context, cmd goredis.Cmder) error {
 		// hand-off.
 		return a.direct(ctx, cmd)
 	}
-	return p.do(ctx, cmd)
+	return p.do(ctx, cmd, nil)
+}
+
+// processPair runs c1 and c2, two commands on one key, in one round trip: as one
+// pipeline of the client when process would go direct, otherwise queued together
+// in one batch. It returns the first error other than redis.Nil, or redis.Nil
+// when that is the only one.
+func (a *Adapter) processPair(ctx context.Context, method string, c1, c2 goredis.Cmder) (err error) {
+	if p := a.autoPipe; p != nil {
+		n := p.inflight.Add(1)
+		defer p.inflight.Add(-1)
+		if n > p.direct || p.always {
+			return p.do(ctx, c1, c2)
+		}
+	}
+	ctx, bd := a.bounded(ctx, method) // a pipeline: go-redis would retry it
+	defer bd.end(&err)
+	pipe := a.client.Pipeline()
+	_ = pipe.Process(ctx, c1)
+	_ = pipe.Process(ctx, c2)
+	_, err = pipe.Exec(ctx)
+	return err
 }
 
 // direct runs cmd on the client.
@@ -124,10 +150,11 @@ func (a *Adapter) direct(ctx context.Context, cmd goredis.Cmder) error {
 	return a.client.Process(ctx, cmd)
 }
 
-// do queues cmd, starts a batch goroutine if fewer than maxRuns run, and waits.
-func (p *autoPipe) do(ctx context.Context, cmd goredis.Cmder) error {
+// do queues cmd (and cmd2, if not nil, right after it), starts a batch goroutine
+// if fewer than maxRuns run, and waits.
+func (p *autoPipe) do(ctx context.Context, cmd, cmd2 goredis.Cmder) error {
 	q := queuedPool.Get().(*queued)
-	q.ctx, q.cmd = ctx, cmd
+	q.ctx, q.cmd, q.cmd2 = ctx, cmd, cmd2
 	q.state.Store(waiting)
 	p.mu.Lock()
 	if p.closing {
@@ -143,9 +170,12 @@ func (p *autoPipe) do(ctx context.Context, cmd goredis.Cmder) error {
 	p.mu.Unlock()
 	select {
 	case <-q.done:
-		q.ctx, q.cmd = nil, nil
+		q.ctx, q.cmd, q.cmd2, q.leader = nil, nil, nil, nil
 		queuedPool.Put(q)
 		err := cmd.Err()
+		if cmd2 != nil && (err == nil || errors.Is(err, goredis.Nil)) && cmd2.Err() != nil {
+			err = cmd2.Err()
+		}
 		if err != nil && !errors.Is(err, goredis.Nil) {
 			if cerr := ctxEnded(ctx); cerr != nil {
 				// The batch ran until this caller's deadline (the latest in it)
@@ -174,6 +204,7 @@ func (p *autoPipe) do(ctx context.Context, cmd goredis.Cmder) error {
 // run sends batches until the queue is empty.
 func (p *autoPipe) run() {
 	var batch []*queued
+	leaders := map[readKey]*queued{}
 	for {
 		p.mu.Lock()
 		if len(p.queue) == 0 {
@@ -183,21 +214,36 @@ func (p *autoPipe) run() {
 		}
 		batch, p.queue = p.queue, batch[:0]
 		p.mu.Unlock()
-		p.send(batch)
+		p.send(batch, leaders)
 		clear(batch)
 	}
 }
 
-// send runs the commands of batch whose callers still wait as one pipeline.
-func (p *autoPipe) send(batch []*queued) {
-	live := make([]goredis.Cmder, 0, len(batch))
+// send runs the commands of batch whose callers still wait as one pipeline,
+// identical reads once (see shareread.go; leaders is its scratch map).
+func (p *autoPipe) send(batch []*queued, leaders map[readKey]*queued) {
 	var deadline time.Time
 	bounded := true
+	n := 0
 	for _, q := range batch {
-		if !q.state.CompareAndSwap(waiting, taken) {
-			continue // abandoned: its caller has returned, and it is never sent
+		if q.state.CompareAndSwap(waiting, taken) {
+			n++
+		} // else abandoned: its caller has returned, and it is never sent
+	}
+	if n > 1 {
+		shareReads(batch, leaders)
+	}
+	live := make([]goredis.Cmder, 0, n+1)
+	for _, q := range batch {
+		if q.state.Load() != taken {
+			continue
 		}
-		live = append(live, q.cmd)
+		if q.leader == nil { // else answered with its leader's reply
+			live = append(live, q.cmd)
+			if q.cmd2 != nil {
+				live = append(live, q.cmd2)
+			}
+		}
 		d, ok := q.ctx.Deadline()
 		if !ok && p.bound > 0 {
 			// No deadline: the bound of calls without one, from now (the
@@ -225,6 +271,11 @@ func (p *autoPipe) send(batch []*queued) {
 		})
 		p.batches.Add(1)
 		p.commands.Add(uint64(len(live)))
+	}
+	for _, q := range batch {
+		if q.leader != nil {
+			copyReply(q) // before any caller is told: a leader's caller reuses its q
+		}
 	}
 	for _, q := range batch {
 		if q.state.Load() == taken {
