@@ -107,9 +107,6 @@ type Cache[V any] struct {
 
 	mu     sync.Mutex
 	flight map[string]*call[V] // GetOrSet loads in progress, by full key
-	// flying is len(flight), read without mu: GetOrSet looks for a flight to
-	// join before its read only while there is one (see joinFlight).
-	flying atomic.Int32
 	// landed counts the loads that have ended, so that a load can tell whether
 	// another one may have stored its key since its first read (see await).
 	landed atomic.Uint64

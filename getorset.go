@@ -74,8 +74,7 @@ func (c *Cache[V]) result(cl *call[V]) (V, error) {
 
 // GetOrSet returns the value under key, or calls load, stores its result for ttl and
 // returns it. However many callers in this process wait for the same key, load runs
-// once (the flight is per Cache: two Caches over one adapter load separately); a
-// caller arriving while its key loads waits for that load without reading. A
+// once (the flight is per Cache: two Caches over one adapter load separately). A
 // waiter whose ctx ends returns its ctx error at once; the shared load goes on
 // (bounded by Options.LoadTimeout) for the others. Each waiter gets a copy of its own
 // of the loaded value, as from Get. A loader error is returned to every waiter and not
@@ -131,36 +130,12 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 		var zero V
 		return zero, err
 	}
-	if cl := c.joinFlight(full); cl != nil {
-		return c.wait(ctx, cl)
-	}
 	landed := c.landed.Load()
 	v, readErr := c.get(ctx, key, full)
 	if readErr == nil {
 		return v, nil
 	}
 	return c.await(ctx, key, full, ttl, load, readErr, landed)
-}
-
-// joinFlight returns the load in flight for full, if there is one, counted as a
-// coalesced waiter. GetOrSet waits for it instead of reading first: the value
-// being loaded is what the read would find once stored, and a stampede on a
-// remote cache then costs one round trip per caller fewer (1,000 callers queued
-// behind each other's misses took 19 ms to answer instead of the loader's 10:
-// bench BenchmarkStampede). A load that has stored its value but not yet left the
-// flight answers the same value a read would. Costs one atomic load while no key
-// is loading.
-func (c *Cache[V]) joinFlight(full string) *call[V] {
-	if c.flying.Load() == 0 {
-		return nil
-	}
-	c.mu.Lock()
-	cl := c.flight[full]
-	c.mu.Unlock()
-	if cl != nil && c.obs != nil {
-		c.obs.coalesced.Add(1)
-	}
-	return cl
 }
 
 // wait returns the result of the load cl, or why this caller stopped waiting.
@@ -208,7 +183,6 @@ func (c *Cache[V]) await(ctx context.Context, key, full string, ttl time.Duratio
 	if !loading {
 		cl = &call[V]{done: make(chan struct{})}
 		c.flight[full] = cl
-		c.flying.Add(1)
 	}
 	// A load that ended since the read may have stored the value the read missed:
 	// the new load looks once more before loading. Without one, the miss stands and
@@ -256,7 +230,6 @@ func (c *Cache[V]) load(ctx context.Context, key, full string, ttl time.Duration
 		}
 		c.mu.Lock()
 		delete(c.flight, full)
-		c.flying.Add(-1)
 		c.landed.Add(1) // under mu: see await
 		c.mu.Unlock()
 		close(cl.done)

@@ -206,20 +206,12 @@ func (c *Cache[V]) getOrSetObserved(ctx context.Context, key string, ttl time.Du
 	return v, err
 }
 
-// getOrSetCounted is GetOrSet's checks and read (or joining a load in flight),
-// counted in oc, then await.
+// getOrSetCounted is GetOrSet's checks and read, counted in oc, then await.
 func (c *Cache[V]) getOrSetCounted(ctx context.Context, oc opCall, key string, ttl time.Duration, load func(context.Context) (V, error)) (V, error) {
 	full, err := c.getOrSetKey(ctx, key, ttl, load)
 	if err != nil {
 		var zero V
 		return zero, err
-	}
-	if cl := c.joinFlight(full); cl != nil {
-		// Answered by a load, not by the cache: a miss, as its read would have been.
-		c.obs.add(oc.s, missBase+int(opGetOrSet))
-		c.obs.ctxSpanCoalesced(ctx)
-		spanHit(oc.span, ErrNotFound)
-		return c.wait(ctx, cl)
 	}
 	landed := c.landed.Load()
 	v, readErr := c.get(ctx, key, full)
