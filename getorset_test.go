@@ -5,13 +5,11 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/stratacache/strata"
-	"github.com/stratacache/strata/adapter"
 )
 
 type profile struct {
@@ -138,15 +136,4 @@ func TestLoaderPanicIsOneLine(t *testing.T) {
 	if !strings.Contains(string(pe.Stack), "TestLoaderPanicIsOneLine") {
 		t.Fatalf("Stack does not show the loader: %s", pe.Stack)
 	}
-}
-
-// readCounter counts the Gets that reach the adapter inside.
-type readCounter struct {
-	adapter.Adapter
-	gets atomic.Int32
-}
-
-func (r *readCounter) Get(ctx context.Context, key string) ([]byte, error) {
-	r.gets.Add(1)
-	return r.Adapter.Get(ctx, key)
 }
