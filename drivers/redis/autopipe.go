@@ -122,8 +122,7 @@ func (a *Adapter) process(ctx context.Context, cmd goredis.Cmder) error {
 
 // processPair runs c1 and c2, two commands on one key, in one round trip: as one
 // pipeline of the client when process would go direct, otherwise queued together
-// in one batch. It returns the first error other than redis.Nil, or redis.Nil
-// when that is the only one.
+// in one batch. Either way it returns pairErr's error.
 func (a *Adapter) processPair(ctx context.Context, method string, c1, c2 goredis.Cmder) (err error) {
 	if p := a.autoPipe; p != nil {
 		n := p.inflight.Add(1)
@@ -137,7 +136,22 @@ func (a *Adapter) processPair(ctx context.Context, method string, c1, c2 goredis
 	pipe := a.client.Pipeline()
 	_ = pipe.Process(ctx, c1)
 	_ = pipe.Process(ctx, c2)
-	_, err = pipe.Exec(ctx)
+	_, err = pipe.Exec(ctx) // the first command's error, redis.Nil included
+	if perr := pairErr(c1, c2); perr != nil {
+		return perr
+	}
+	return err
+}
+
+// pairErr returns the first error of c1 and c2 (c2 may be nil) other than
+// redis.Nil, or redis.Nil when that is the only one: a GET that finds no key
+// does not hide a PTTL the server refused (an ACL without it, say), which would
+// fail every read of a key that exists.
+func pairErr(c1, c2 goredis.Cmder) error {
+	err := c1.Err()
+	if c2 != nil && (err == nil || errors.Is(err, goredis.Nil)) && c2.Err() != nil {
+		err = c2.Err()
+	}
 	return err
 }
 
@@ -172,10 +186,7 @@ func (p *autoPipe) do(ctx context.Context, cmd, cmd2 goredis.Cmder) error {
 	case <-q.done:
 		q.ctx, q.cmd, q.cmd2, q.leader = nil, nil, nil, nil
 		queuedPool.Put(q)
-		err := cmd.Err()
-		if cmd2 != nil && (err == nil || errors.Is(err, goredis.Nil)) && cmd2.Err() != nil {
-			err = cmd2.Err()
-		}
+		err := pairErr(cmd, cmd2)
 		if err != nil && !errors.Is(err, goredis.Nil) {
 			if cerr := ctxEnded(ctx); cerr != nil {
 				// The batch ran until this caller's deadline (the latest in it)
@@ -204,7 +215,7 @@ func (p *autoPipe) do(ctx context.Context, cmd, cmd2 goredis.Cmder) error {
 // run sends batches until the queue is empty.
 func (p *autoPipe) run() {
 	var batch []*queued
-	leaders := map[readKey]*queued{}
+	var leaders map[readKey]*queued
 	for {
 		p.mu.Lock()
 		if len(p.queue) == 0 {
@@ -214,14 +225,21 @@ func (p *autoPipe) run() {
 		}
 		batch, p.queue = p.queue, batch[:0]
 		p.mu.Unlock()
-		p.send(batch, leaders)
+		p.send(batch, &leaders)
 		clear(batch)
+		// send has just woken the batch's callers, each about to make its next
+		// call: let them run and queue it before this goroutine takes the queue
+		// again. Otherwise it takes a batch of the few calls that were queued
+		// meanwhile, and the others wait a whole round trip for the next one
+		// (docs/redis.md has the measurement).
+		runtime.Gosched()
 	}
 }
 
 // send runs the commands of batch whose callers still wait as one pipeline,
-// identical reads once (see shareread.go; leaders is its scratch map).
-func (p *autoPipe) send(batch []*queued, leaders map[readKey]*queued) {
+// identical reads once (see shareread.go; *leaders is its scratch map, made
+// on first use).
+func (p *autoPipe) send(batch []*queued, leaders *map[readKey]*queued) {
 	var deadline time.Time
 	bounded := true
 	n := 0
@@ -231,7 +249,10 @@ func (p *autoPipe) send(batch []*queued, leaders map[readKey]*queued) {
 		} // else abandoned: its caller has returned, and it is never sent
 	}
 	if n > 1 {
-		shareReads(batch, leaders)
+		if *leaders == nil {
+			*leaders = make(map[readKey]*queued)
+		}
+		shareReads(batch, *leaders)
 	}
 	live := make([]goredis.Cmder, 0, n+1)
 	for _, q := range batch {

@@ -43,12 +43,12 @@ func (g *pipeGate) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis
 	}
 }
 
-// gatedAdapter returns an adapter that queues every call into one batch runner,
-// and its gate: once armed, the first batch is held until released, so that the
-// calls made meanwhile all land in the next batch.
-func gatedAdapter(t *testing.T) (*Adapter, *pipeGate) {
+// gatedAdapter returns an adapter on the server at rawURL that queues every call
+// into one batch runner, and its gate: once armed, the first batch is held until
+// released, so that the calls made meanwhile all land in the next batch.
+func gatedAdapter(t *testing.T, rawURL string) (*Adapter, *pipeGate) {
 	t.Helper()
-	rdb := client(t, serverURL(t))
+	rdb := client(t, rawURL)
 	g := &pipeGate{release: make(chan struct{})}
 	g.open = sync.OnceFunc(func() { close(g.release) })
 	rdb.AddHook(g)
@@ -81,7 +81,7 @@ func waitQueued(t *testing.T, a *Adapter, n int) {
 // GET+PTTL pairs (GetWithTTL) likewise; other keys are read as before.
 func TestReadsOfOneKeyInABatchShareOneGet(t *testing.T) {
 	ctx := ctxT(t)
-	a, g := gatedAdapter(t)
+	a, g := gatedAdapter(t, serverURL(t))
 	if err := a.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestReadsOfOneKeyInABatchShareOneGet(t *testing.T) {
 // not answered with the reply of a read queued before the write.
 func TestWriteInABatchEndsSharing(t *testing.T) {
 	ctx := ctxT(t)
-	a, g := gatedAdapter(t)
+	a, g := gatedAdapter(t, serverURL(t))
 	if err := a.Set(ctx, "k", []byte("old"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
