@@ -215,7 +215,7 @@ func (p *autoPipe) do(ctx context.Context, cmd, cmd2 goredis.Cmder) error {
 // run sends batches until the queue is empty.
 func (p *autoPipe) run() {
 	var batch []*queued
-	var leaders map[readKey]*queued
+	var scratch sendScratch
 	for {
 		p.mu.Lock()
 		if len(p.queue) == 0 {
@@ -225,7 +225,7 @@ func (p *autoPipe) run() {
 		}
 		batch, p.queue = p.queue, batch[:0]
 		p.mu.Unlock()
-		p.send(batch, &leaders)
+		p.send(batch, &scratch)
 		clear(batch)
 		// send has just woken the batch's callers, each about to make its next
 		// call: let them run and queue it before this goroutine takes the queue
@@ -236,11 +236,17 @@ func (p *autoPipe) run() {
 	}
 }
 
+// sendScratch is what send needs per batch, kept by its batch goroutine from one
+// batch to the next instead of allocated for each.
+type sendScratch struct {
+	leaders map[readKey]*queued // see shareReads; made on first use
+	live    []goredis.Cmder     // the commands sent
+}
+
 // send runs the commands of batch whose callers still wait as one pipeline,
-// identical reads once (see shareread.go; *leaders is its scratch map, made
-// on first use).
-func (p *autoPipe) send(batch []*queued, leaders *map[readKey]*queued) {
-	var deadline time.Time
+// identical reads once (see shareread.go).
+func (p *autoPipe) send(batch []*queued, s *sendScratch) {
+	var deadline, now time.Time
 	bounded := true
 	n := 0
 	for _, q := range batch {
@@ -249,12 +255,13 @@ func (p *autoPipe) send(batch []*queued, leaders *map[readKey]*queued) {
 		} // else abandoned: its caller has returned, and it is never sent
 	}
 	if n > 1 {
-		if *leaders == nil {
-			*leaders = make(map[readKey]*queued)
+		if s.leaders == nil {
+			s.leaders = make(map[readKey]*queued)
 		}
-		shareReads(batch, *leaders)
+		shareReads(batch, s.leaders)
 	}
-	live := make([]goredis.Cmder, 0, n+1)
+	live := s.live[:0]
+	defer func() { clear(live); s.live = live[:0] }()
 	for _, q := range batch {
 		if q.state.Load() != taken {
 			continue
@@ -269,7 +276,10 @@ func (p *autoPipe) send(batch []*queued, leaders *map[readKey]*queued) {
 		if !ok && p.bound > 0 {
 			// No deadline: the bound of calls without one, from now (the
 			// caller waited a little in the queue, which is not counted).
-			d, ok = time.Now().Add(p.bound), true
+			if now.IsZero() {
+				now = time.Now()
+			}
+			d, ok = now.Add(p.bound), true
 		}
 		if !ok {
 			bounded = false
