@@ -138,20 +138,6 @@ func (c *Cache[V]) GetOrSet(ctx context.Context, key string, ttl time.Duration, 
 	return c.await(ctx, key, full, ttl, load, readErr, landed)
 }
 
-// wait returns the result of the load cl, or why this caller stopped waiting.
-func (c *Cache[V]) wait(ctx context.Context, cl *call[V]) (V, error) {
-	select {
-	case <-cl.done:
-		return c.result(cl)
-	case <-ctx.Done():
-		var zero V
-		return zero, adapter.CheckContext(ctx)
-	case <-c.life.Done():
-		var zero V
-		return zero, ErrClosed
-	}
-}
-
 // getOrSetKey is GetOrSet's checks, before any driver call: it returns key with
 // the prefix, or why the call cannot be made.
 func (c *Cache[V]) getOrSetKey(ctx context.Context, key string, ttl time.Duration, load func(context.Context) (V, error)) (string, error) {
@@ -211,7 +197,14 @@ func (c *Cache[V]) await(ctx context.Context, key, full string, ttl time.Duratio
 			c.load(lctx, key, full, ttl, load, cl, first, reread)
 		}()
 	}
-	return c.wait(ctx, cl)
+	select {
+	case <-cl.done:
+		return c.result(cl)
+	case <-ctx.Done():
+		return zero, adapter.CheckContext(ctx)
+	case <-c.life.Done():
+		return zero, ErrClosed
+	}
 }
 
 // load runs one GetOrSet load for the flight cl, after the first caller's read of

@@ -207,8 +207,6 @@ func (p *printer) summary(res *CheckResult) {
 // short rounds d to at most three significant digits, for the latency lines.
 func short(d time.Duration) time.Duration {
 	switch {
-	case d >= time.Second:
-		return d.Round(time.Millisecond)
 	case d >= 100*time.Millisecond:
 		return d.Round(time.Millisecond)
 	case d >= 10*time.Millisecond:

@@ -47,11 +47,13 @@ type Options struct {
 	// URL by strata.Open, by the cache's Options.Prefix (see Open).
 	InvalidationChannel string
 
-	// AutoPipeline sends single-key commands (GET, SET, GETEX, one-key UNLINK)
-	// that overlap with other calls of the adapter in shared pipelines, one per
-	// round trip, which raises throughput under many goroutines (figures in
-	// docs/redis.md). A call with no other call in flight runs directly, so serial
-	// latency is unchanged.
+	// AutoPipeline sends single-key commands (GET, SET, GETEX, one-key UNLINK,
+	// and GetWithTTL's GET+PTTL) that overlap with many other calls of the
+	// adapter in shared pipelines, one per round trip, which raises throughput
+	// under many goroutines (figures in docs/redis.md); identical reads of a key
+	// in one pipeline are sent once. While at most two calls per CPU are in
+	// flight, each runs directly, so the latency of serial and lightly concurrent
+	// callers is unchanged.
 	// Deadlines are honoured as without it, and a command whose caller gave up
 	// while it waited for a pipeline is never sent. Off by default for New; Open
 	// turns it on unless the URL says autopipeline=false. See autopipe.go for the

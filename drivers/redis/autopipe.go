@@ -106,18 +106,21 @@ var queuedPool = sync.Pool{New: func() any { return &queued{done: make(chan stru
 // process runs cmd on the client, or queues it for a batch when other calls of
 // the adapter are in flight, and returns its error.
 func (a *Adapter) process(ctx context.Context, cmd goredis.Cmder) error {
-	p := a.autoPipe
-	if p == nil {
-		return a.direct(ctx, cmd)
+	if p := a.autoPipe; p != nil {
+		defer p.inflight.Add(-1)
+		if p.queues() {
+			return p.do(ctx, cmd, nil)
+		}
 	}
-	n := p.inflight.Add(1)
-	defer p.inflight.Add(-1)
-	if n <= p.direct && !p.always {
-		// Few enough that their round trips overlap: a batch would only add a
-		// hand-off.
-		return a.direct(ctx, cmd)
-	}
-	return p.do(ctx, cmd, nil)
+	return a.direct(ctx, cmd)
+}
+
+// queues counts one more call in flight, which the caller takes back with
+// p.inflight.Add(-1) when the call ends, and says whether it goes into a batch.
+// Up to p.direct calls in flight go straight to the client: their round trips
+// overlap, and a batch would only add a hand-off.
+func (p *autoPipe) queues() bool {
+	return p.inflight.Add(1) > p.direct || p.always
 }
 
 // processPair runs c1 and c2, two commands on one key, in one round trip: as one
@@ -125,9 +128,8 @@ func (a *Adapter) process(ctx context.Context, cmd goredis.Cmder) error {
 // in one batch. Either way it returns pairErr's error.
 func (a *Adapter) processPair(ctx context.Context, method string, c1, c2 goredis.Cmder) (err error) {
 	if p := a.autoPipe; p != nil {
-		n := p.inflight.Add(1)
 		defer p.inflight.Add(-1)
-		if n > p.direct || p.always {
+		if p.queues() {
 			return p.do(ctx, c1, c2)
 		}
 	}

@@ -22,8 +22,9 @@ var _ adapter.Reporter = (*Adapter)(nil)
 //     failed or went silent, it was re-established, or an unreadable message came.
 //   - PipelineBatches counts the pipelines the auto-pipeline sent
 //     (Options.AutoPipeline; on a Cluster go-redis splits one by node) and
-//     PipelineCommands the commands they carried. A call run directly, with no
-//     other call to share a round trip with, is in neither.
+//     PipelineCommands the commands they carried: GetWithTTL's GET+PTTL counts
+//     two, and a read answered with an identical read's reply none. A call run
+//     directly (few calls in flight, see Options.AutoPipeline) is in neither.
 //
 // The counters are kept where the events happen (a publish, a message, a batch),
 // never per command. Report is safe to call at any time, during and after Close
