@@ -225,6 +225,24 @@ var (
 				return errors.Join(ap.Close(), rdb.Close())
 			}}, nil
 		}}
+	// GoredisFullDuplex is the same with AutoPipelineOptions.FullDuplex: one
+	// held connection, a writer and a reader goroutine streaming commands
+	// without waiting for earlier replies.
+	GoredisFullDuplex = Factory[[]byte]{Name: "goredis-fd", Tier: Remote,
+		New: func(_ context.Context, e *Env) (Subject[[]byte], error) {
+			rdb, err := newGoredis(e)
+			if err != nil {
+				return nil, err
+			}
+			ap, err := rdb.AutoPipelineWithOptions(&goredis.AutoPipelineOptions{FullDuplex: true})
+			if err != nil {
+				_ = rdb.Close()
+				return nil, err
+			}
+			return &goredisSubject{name: "goredis-fd", cmds: ap, close: func() error {
+				return errors.Join(ap.Close(), rdb.Close())
+			}}, nil
+		}}
 	Rueidis = Factory[[]byte]{Name: "rueidis", Tier: Remote,
 		New: func(_ context.Context, e *Env) (Subject[[]byte], error) {
 			return newRueidis("rueidis", []string{e.Addr()}, false, false)

@@ -36,8 +36,10 @@ var TypedSubjects = []Factory[Item]{
 }
 
 // RedisSubjects run the Redis workload (GET, SET and a 90/10 mix at 1 to 256
-// goroutines): Strata on Redis and the two clients its targets name.
-var RedisSubjects = []Factory[[]byte]{StrataRedis, Goredis, Rueidis}
+// goroutines): Strata on Redis, the two clients its targets name, and go-redis'
+// own full-duplex auto-pipeliner, a continuously pipelined connection like
+// rueidis' (shown, not a target).
+var RedisSubjects = []Factory[[]byte]{StrataRedis, Goredis, Rueidis, GoredisFullDuplex}
 
 // StampedeSubjects are the subjects with a read-through call that the
 // stampede workload runs (1,000 goroutines on one cold key).
