@@ -11,7 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
+
+	"github.com/stratacache/strata/internal/stackslot"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -273,16 +274,9 @@ func driverName(a adapter.Adapter, r adapter.Reporter) string {
 	return path.Base(path.Dir(p))
 }
 
-// stripe returns the calling goroutine's stripe. It hashes the address of a
-// variable on the goroutine's stack: goroutines have stacks of their own, so
-// goroutines running at once mostly get different stripes, and a goroutine keeps
-// its stripe from call to call (until its stack moves, which only changes the
-// stripe). It costs a few instructions, where a per-P index would need the
-// runtime's internals.
+// stripe returns the calling goroutine's stripe (see internal/stackslot).
 func (o *observer) stripe() *stripe {
-	var anchor byte
-	h := uint64(uintptr(unsafe.Pointer(&anchor))>>11) * 0x9E3779B97F4A7C15
-	return &o.stripes[h>>(o.shift&63)] // &63: shift is below 64, so the shift needs no check for 64
+	return &o.stripes[stackslot.Hash()>>(o.shift&63)] // &63: shift is below 64, so the shift needs no check for 64
 }
 
 // add counts one at counter i of s, and marks s's next call to be timed when the

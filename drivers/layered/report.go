@@ -3,7 +3,8 @@ package layered
 import (
 	"strings"
 	"sync/atomic"
-	"unsafe"
+
+	"github.com/stratacache/strata/internal/stackslot"
 
 	"github.com/stratacache/strata/adapter"
 )
@@ -93,16 +94,9 @@ type readSlot struct {
 	_                                  [3 * cacheLine / 2]byte
 }
 
-// slot returns the calling goroutine's stripe, chosen by the address of a local
-// variable, as drivers/memory's close gate chooses its counters: different
-// goroutines have different stacks, so goroutines on different cores rarely share
-// a stripe, and one goroutine keeps using the same one. Goroutine stacks are
-// allocated in blocks of 8 KiB or more, so the address's bits above the 13th tell
-// them apart; no hash (it would cost the L1 hit two more instructions). The
-// address is only used as a number, so it does not matter that a stack may move.
+// slot returns the calling goroutine's stripe (see internal/stackslot).
 func (c *readCounts) slot() *readSlot {
-	var anchor byte
-	return &c.slots[(uintptr(unsafe.Pointer(&anchor))>>13)%readSlots]
+	return &c.slots[stackslot.Hash()>>(64-readSlotsBits)]
 }
 
 // l1Hit counts a key L1 served.

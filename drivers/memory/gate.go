@@ -2,7 +2,8 @@ package memory
 
 import (
 	"sync/atomic"
-	"unsafe"
+
+	"github.com/stratacache/strata/internal/stackslot"
 )
 
 // gate refuses calls once the adapter is closed, and releases ristretto once no call
@@ -102,15 +103,9 @@ func (g *gate) idle() bool {
 	return true
 }
 
-// slotIndex hashes the address of a local variable: different goroutines have
-// different stacks, so they get different slots with high probability, and a
-// goroutine gets the same slot on every call from the same depth. The address is
-// only used as a number (never converted back to a pointer), so it does not matter
-// that a stack may move.
+// slotIndex returns the calling goroutine's slot (see internal/stackslot).
 func slotIndex() uint64 {
-	var anchor byte
-	h := uint64(uintptr(unsafe.Pointer(&anchor))>>10) * 0x9E3779B97F4A7C15 // Fibonacci hashing
-	return h >> (64 - gateBits)
+	return stackslot.Hash() >> (64 - gateBits)
 }
 
 // close closes the gate: every later enter returns nil. It starts release if no call
