@@ -76,6 +76,23 @@ func (s *goredisSubject) GetMany(ctx context.Context, keys []string) (int, error
 	return n, err
 }
 
+// newGoredisAutoPipe is go-redis' blocking auto-pipeliner with cfg (nil: its
+// defaults).
+func newGoredisAutoPipe(e *Env, name string, cfg *goredis.AutoPipelineOptions) (*goredisSubject, error) {
+	rdb, err := newGoredis(e)
+	if err != nil {
+		return nil, err
+	}
+	ap, err := rdb.AutoPipelineWithOptions(cfg)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, err
+	}
+	return &goredisSubject{name: name, cmds: ap, close: func() error {
+		return errors.Join(ap.Close(), rdb.Close())
+	}}, nil
+}
+
 // rueidisSubject is rueidis used directly (Do), or with client-side caching
 // (DoCache: server-assisted, invalidated by RESP3 tracking).
 type rueidisSubject struct {
@@ -212,36 +229,14 @@ var (
 	// batched into pipelines.
 	GoredisAutoPipeline = Factory[[]byte]{Name: "goredis-autopipe", Tier: Remote,
 		New: func(_ context.Context, e *Env) (Subject[[]byte], error) {
-			rdb, err := newGoredis(e)
-			if err != nil {
-				return nil, err
-			}
-			ap, err := rdb.AutoPipeline()
-			if err != nil {
-				_ = rdb.Close()
-				return nil, err
-			}
-			return &goredisSubject{name: "goredis-autopipe", cmds: ap, close: func() error {
-				return errors.Join(ap.Close(), rdb.Close())
-			}}, nil
+			return newGoredisAutoPipe(e, "goredis-autopipe", nil)
 		}}
 	// GoredisFullDuplex is the same with AutoPipelineOptions.FullDuplex: one
 	// held connection, a writer and a reader goroutine streaming commands
 	// without waiting for earlier replies.
 	GoredisFullDuplex = Factory[[]byte]{Name: "goredis-fd", Tier: Remote,
 		New: func(_ context.Context, e *Env) (Subject[[]byte], error) {
-			rdb, err := newGoredis(e)
-			if err != nil {
-				return nil, err
-			}
-			ap, err := rdb.AutoPipelineWithOptions(&goredis.AutoPipelineOptions{FullDuplex: true})
-			if err != nil {
-				_ = rdb.Close()
-				return nil, err
-			}
-			return &goredisSubject{name: "goredis-fd", cmds: ap, close: func() error {
-				return errors.Join(ap.Close(), rdb.Close())
-			}}, nil
+			return newGoredisAutoPipe(e, "goredis-fd", &goredis.AutoPipelineOptions{FullDuplex: true})
 		}}
 	Rueidis = Factory[[]byte]{Name: "rueidis", Tier: Remote,
 		New: func(_ context.Context, e *Env) (Subject[[]byte], error) {
