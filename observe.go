@@ -12,14 +12,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/stratacache/strata/internal/stackslot"
-
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stratacache/strata/adapter"
 	"github.com/stratacache/strata/internal/fastpath"
+	"github.com/stratacache/strata/internal/stackslot"
 )
 
 // How a Cache observes itself (docs/observability.md has the instruments): a Cache

@@ -4,9 +4,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/stratacache/strata/internal/stackslot"
-
 	"github.com/stratacache/strata/adapter"
+	"github.com/stratacache/strata/internal/stackslot"
 )
 
 var _ adapter.Reporter = (*Adapter)(nil)
